@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+/** A database of its own for one test file, in the run's throwaway server. */
+export interface TestDatabase {
+  url: string;
+  name: string;
+  /** A plain `pg` client with full rights, for building conditions (not the code under test). */
+  admin: pg.Client;
+  drop(): Promise<void>;
+}
+
+/** True when the server tier has a PostgreSQL to use (else tests skip with the global setup's loud line). */
+export function hasTestPostgres(): boolean {
+  return inject('pgAdminUrl') !== '';
+}
+
+/** Creates a fresh database (optionally with extensions) and connects an admin client to it. */
+export async function createTestDatabase(
+  prefix = 't',
+  extensions: readonly string[] = ['pg_stat_statements', 'hypopg', 'pg_trgm', 'pgstattuple', 'btree_gin'],
+): Promise<TestDatabase> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `dbsage_${prefix}_${randomBytes(4).toString('hex')}`;
+  const server = new pg.Client({ connectionString: adminUrl });
+  await server.connect();
+  await server.query(`CREATE DATABASE ${name}`);
+  await server.end();
+  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  for (const ext of extensions) await admin.query(`CREATE EXTENSION IF NOT EXISTS "${ext}"`);
+  return {
+    url,
+    name,
+    admin,
+    async drop() {
+      await admin.end().catch(() => undefined);
+      const s = new pg.Client({ connectionString: adminUrl });
+      await s.connect();
+      await s.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await s.end();
+    },
+  };
+}
