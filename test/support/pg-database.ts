@@ -8,6 +8,8 @@ export interface TestDatabase {
   name: string;
   /** A plain `pg` client with full rights, for building conditions (not the code under test). */
   admin: pg.Client;
+  /** Flushes the admin session's pending pg_stat counters so they are visible to other sessions now. */
+  flushStats(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -35,6 +37,10 @@ export async function createTestDatabase(
     url,
     name,
     admin,
+    async flushStats() {
+      await admin.query('SELECT pg_stat_force_next_flush()');
+      await admin.query('SELECT 1');
+    },
     async drop() {
       await admin.end().catch(() => undefined);
       const s = new pg.Client({ connectionString: adminUrl });

@@ -1,3 +1,4 @@
 export * from './finding.js';
 export * from './fingerprint.js';
+export * from './context.js';
 export * from './registry.js';

@@ -1,0 +1,3 @@
+export * from './introspect.js';
+export * from './lookup.js';
+export * from './types.js';

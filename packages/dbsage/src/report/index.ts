@@ -1,0 +1,5 @@
+export * from './json.js';
+export * from './markdown.js';
+export * from './render.js';
+export * from './sarif.js';
+export * from './tty.js';
