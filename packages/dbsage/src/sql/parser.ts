@@ -35,10 +35,14 @@ export interface ParserFailure {
 /** Parses SQL into raw statements, or returns the parser's failure. */
 export function parseRaw(
   sql: string,
-): { ok: true; stmts: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[] } | { ok: false; failure: ParserFailure } {
+):
+  | { ok: true; stmts: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[] }
+  | { ok: false; failure: ParserFailure } {
   assertReady();
   try {
-    const result = pgQuery.parseSync(sql) as unknown as { stmts?: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[] };
+    const result = pgQuery.parseSync(sql) as unknown as {
+      stmts?: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[];
+    };
     return { ok: true, stmts: result.stmts ?? [] };
   } catch (error) {
     const details = (error as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;

@@ -33,7 +33,8 @@ describe('splitSql', () => {
   });
 
   it('keeps semicolons inside dollar quotes and strings in one statement', () => {
-    const src = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\nSELECT ';' FROM x WHERE y = 'a;b'; SELEC 1;";
+    const src =
+      "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\nSELECT ';' FROM x WHERE y = 'a;b'; SELEC 1;";
     const { statements, errors } = splitSql(src);
     expect(statements.map((s) => s.kind)).toEqual(['CreateFunctionStmt', 'SelectStmt']);
     expect(errors[0]).toMatchObject({ line: 2, column: 36 });
