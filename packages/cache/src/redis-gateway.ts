@@ -1,0 +1,112 @@
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { CacheCircuitOpenError, CacheError, CacheRedisError, CacheRedisTimeoutError } from './errors.js';
+import type { RedisClient } from './options.js';
+import type { LuaScript } from './scripts.js';
+
+/** Connection states in which ioredis would queue or refuse a command: fail fast instead. */
+const DOWN_STATES = new Set(['reconnecting', 'close', 'end']);
+
+/**
+ * Every Redis command the cache sends goes through here: circuit breaker check, fail-fast on a connection
+ * that is down, a timeout on every command (the caller's connection may have an offline queue that would
+ * otherwise hold the command for ever), and EVALSHA with an EVAL fallback on NOSCRIPT (so a restarted Redis
+ * needs no script reload step). Errors come out as {@link CacheError}s.
+ */
+export class RedisGateway {
+  readonly client: RedisClient;
+  readonly isCluster: boolean;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #timeout: number;
+
+  constructor(client: RedisClient, breaker: CircuitBreaker | undefined, timeoutMillis: number) {
+    this.client = client;
+    this.isCluster = client.isCluster === true;
+    this.#breaker = breaker;
+    this.#timeout = timeoutMillis;
+  }
+
+  /** Runs one command with breaker, fail-fast and timeout. `operation` names the cache operation in errors. */
+  run<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    const breaker = this.#breaker;
+    if (breaker !== undefined && !breaker.allow(Date.now())) {
+      return Promise.reject(new CacheCircuitOpenError(operation));
+    }
+    if (DOWN_STATES.has(this.client.status)) {
+      breaker?.failure(Date.now());
+      return Promise.reject(new CacheRedisError(operation, new Error(`connection is ${this.client.status}`)));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        breaker?.failure(Date.now());
+        reject(new CacheRedisTimeoutError(operation, this.#timeout));
+      }, this.#timeout);
+      send().then(
+        (value) => {
+          clearTimeout(timer);
+          breaker?.success();
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          // A reply error (WRONGTYPE, NOSCRIPT, …) proves Redis answered; only transport failures trip the breaker.
+          if (isReplyError(error)) breaker?.success();
+          else breaker?.failure(Date.now());
+          reject(error instanceof CacheError ? error : new CacheRedisError(operation, error));
+        },
+      );
+    });
+  }
+
+  /** GET returning bytes. */
+  get(key: string): Promise<Buffer | null> {
+    return this.run('get', () => this.client.getBuffer(key));
+  }
+
+  /**
+   * Reads many keys: one MGET on a standalone server; on a Cluster, where MGET across slots is refused, one
+   * GET per key sent together (ioredis pipelines them per node when auto-pipelining is on).
+   */
+  getMany(keys: readonly string[]): Promise<(Buffer | null)[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    if (!this.isCluster) return this.run('getMany', () => this.client.mgetBuffer(...keys));
+    return this.run('getMany', () => Promise.all(keys.map((k) => this.client.getBuffer(k))));
+  }
+
+  /** Runs a Lua script by SHA, loading it with EVAL when the server does not know it. */
+  eval(
+    operation: string,
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly (string | Buffer | number)[],
+  ): Promise<unknown> {
+    return this.run(operation, async () => {
+      try {
+        return await this.client.callBuffer('evalsha', script.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+          return this.client.callBuffer('eval', script.lua, keys.length, ...keys, ...args);
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** PUBLISH. */
+  publish(channel: string, message: string): Promise<number> {
+    return this.run('publish', () => this.client.publish(channel, message));
+  }
+
+  /** HMGET returning strings. */
+  hmget(key: string, fields: readonly string[]): Promise<(string | null)[]> {
+    return this.run('tagVersions', () => this.client.hmget(key, ...fields));
+  }
+
+  /** HGET returning a string. */
+  hget(key: string, field: string): Promise<string | null> {
+    return this.run('tagEpoch', () => this.client.hget(key, field));
+  }
+}
+
+function isReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
