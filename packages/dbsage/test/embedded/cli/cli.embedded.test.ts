@@ -1,0 +1,52 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.js';
+
+describe('dbsage CLI contract', () => {
+  it('a SQL file with a syntax error gives file:line:col and the parser message, exit 2, other statements kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbsage-cli-'));
+    writeFileSync(join(dir, 'bad.sql'), "SELECT 1;\n-- comment\nSELECT * FRO users;\nSELECT 2;\n");
+    const r = await runCli(['parse', 'bad.sql'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('dbsage: bad.sql:3:10: syntax error at or near "FRO"');
+    const parsed = JSON.parse(r.stdout) as { location: string }[];
+    expect(parsed.map((p) => p.location)).toEqual(['bad.sql:1:1', 'bad.sql:4:1']);
+  });
+
+  it('an unreachable URL gives one line naming host:port without the password, exit 2', async () => {
+    const r = await runCli(['catalog', 'postgres://admin:s3cr3t-pw@127.0.0.1:9/prod']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('127.0.0.1:9');
+    expect(r.stderr).not.toContain('s3cr3t-pw');
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace without --debug
+  });
+
+  it('unknown options are usage errors (exit 2); --help exits 0', async () => {
+    expect((await runCli(['parse', '--nope', 'x.sql'])).code).toBe(2);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('demo');
+  });
+});
+
+describe('dbsage demo', () => {
+  it('--format json prints a JSON array of findings in the schema and writes the markdown report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbsage-demo-'));
+    const r = await runCli(['demo', '--scale', '0.02', '--format', 'json', '--quiet'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const findings = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(Array.isArray(findings)).toBe(true);
+    for (const f of findings) {
+      expect(typeof f.ruleId).toBe('string');
+      expect(['info', 'low', 'medium', 'high', 'critical']).toContain(f.severity);
+      expect(typeof f.title).toBe('string');
+      expect(typeof f.summary).toBe('string');
+      expect(typeof f.evidence).toBe('object');
+      expect(typeof f.fingerprint).toBe('string');
+    }
+    expect(readFileSync(join(dir, 'dbsage-report.md'), 'utf8')).toMatch(/^# dbsage demo/);
+  });
+});
