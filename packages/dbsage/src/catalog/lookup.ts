@@ -5,12 +5,16 @@ export function findTable(catalog: Catalog, name: string, schema?: string): Tabl
   const dot = name.indexOf('.');
   if (dot > 0 && schema === undefined) return findTable(catalog, name.slice(dot + 1), name.slice(0, dot));
   if (schema !== undefined) return catalog.tables.find((t) => t.schema === schema && t.name === name);
-  return catalog.tables.find((t) => t.schema === 'public' && t.name === name) ?? catalog.tables.find((t) => t.name === name);
+  return (
+    catalog.tables.find((t) => t.schema === 'public' && t.name === name) ?? catalog.tables.find((t) => t.name === name)
+  );
 }
 
 /** pg_stats for one column (non-inherited row preferred). */
 export function columnStats(catalog: Catalog, table: Table, column: string): ColumnStats | undefined {
-  const matches = catalog.stats.filter((s) => s.schema === table.schema && s.table === table.name && s.column === column);
+  const matches = catalog.stats.filter(
+    (s) => s.schema === table.schema && s.table === table.name && s.column === column,
+  );
   return matches.find((s) => !s.inherited) ?? matches[0];
 }
 

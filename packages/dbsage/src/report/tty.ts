@@ -52,7 +52,9 @@ export function renderTty(report: Report, options: RenderOptions): string {
         const line = report.sources?.get(loc.file)?.split('\n')[loc.line - 1];
         if (line !== undefined) {
           out.push(`    ${c('dim', `${loc.line} |`)} ${line}`);
-          out.push(`    ${' '.repeat(String(loc.line).length + 2)} ${' '.repeat(Math.max(0, loc.column - 1))}${c('red', '^')}`);
+          out.push(
+            `    ${' '.repeat(String(loc.line).length + 2)} ${' '.repeat(Math.max(0, loc.column - 1))}${c('red', '^')}`,
+          );
         }
       }
       out.push(`    ${f.summary}`);
@@ -73,12 +75,18 @@ export function renderTty(report: Report, options: RenderOptions): string {
     out.push('', c('bold', 'Not run'));
     for (const o of notRun) out.push(`  ${c('dim', '○')} ${o.analyzerId} (${o.status}): ${o.reason ?? ''}`);
   }
-  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n);
+  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(
+    ([, n]) => n,
+  );
   out.push(
     '',
     findings.length === 0
       ? c('bold', 'No findings.')
-      : c('bold', `${findings.length} findings: `) + counts.reverse().map(([s, n]) => c(SEVERITY_STYLE[s], `${n} ${s}`)).join(', '),
+      : c('bold', `${findings.length} findings: `) +
+          counts
+            .reverse()
+            .map(([s, n]) => c(SEVERITY_STYLE[s], `${n} ${s}`))
+            .join(', '),
   );
   return `${out.join('\n')}\n`;
 }

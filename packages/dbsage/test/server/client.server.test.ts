@@ -26,9 +26,13 @@ describe.skipIf(!hasTestPostgres())('server client', () => {
   });
 
   it('applies statement_timeout and lock_timeout locally', async () => {
-    const r = await client.transaction(async (tx) => (await tx.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]!.statement_timeout, {
-      statementTimeoutMillis: 1234,
-    });
+    const r = await client.transaction(
+      async (tx) =>
+        (await tx.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]!.statement_timeout,
+      {
+        statementTimeoutMillis: 1234,
+      },
+    );
     expect(r).toBe('1234ms');
     await expect(client.query('SELECT pg_sleep(2)', [], { timeoutMillis: 100 })).rejects.toBeInstanceOf(QueryError);
     // lock_timeout: hold an ACCESS EXCLUSIVE lock and try to read.
@@ -55,9 +59,10 @@ describe.skipIf(!hasTestPostgres())('server client', () => {
   });
 
   it('names host:port without the password when unreachable', async () => {
-    const err = await ServerClient.connect({ connectionString: 'postgres://u:hunter2@127.0.0.1:1/x', connectTimeoutMillis: 2000 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await ServerClient.connect({
+      connectionString: 'postgres://u:hunter2@127.0.0.1:1/x',
+      connectTimeoutMillis: 2000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect((err as Error).message).toContain('127.0.0.1:1');
     expect((err as Error).message).not.toContain('hunter2');

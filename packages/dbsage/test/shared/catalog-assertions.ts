@@ -29,16 +29,34 @@ export function assertKnownSchema(catalog: Catalog): void {
 
   const idx = (n: string) => accounts.indexes.find((i) => i.name === n)!;
   expect(idx('accounts_email_lower').keys).toEqual([
-    { column: null, expression: 'lower(email::text)', descending: false, nullsFirst: false, opclass: null, collation: null },
+    {
+      column: null,
+      expression: 'lower(email::text)',
+      descending: false,
+      nullsFirst: false,
+      opclass: null,
+      collation: null,
+    },
   ]);
   expect(idx('accounts_cover')).toMatchObject({ include: ['id', 'name'], method: 'btree' });
   expect(idx('accounts_cover').keys.map((k) => k.column)).toEqual(['email']);
   expect(idx('accounts_name_trgm')).toMatchObject({ method: 'gin' });
   expect(idx('accounts_name_trgm').keys[0]).toMatchObject({ column: 'name', opclass: 'gin_trgm_ops' });
-  expect(idx('accounts_pkey')).toMatchObject({ primary: true, unique: true, constraintName: 'accounts_pkey', valid: true });
+  expect(idx('accounts_pkey')).toMatchObject({
+    primary: true,
+    unique: true,
+    constraintName: 'accounts_pkey',
+    valid: true,
+  });
 
   const trig = accounts.triggers[0]!;
-  expect(trig).toMatchObject({ name: 'accounts_touch', timing: 'BEFORE', events: ['UPDATE'], forEachRow: true, function: 'app.touch' });
+  expect(trig).toMatchObject({
+    name: 'accounts_touch',
+    timing: 'BEFORE',
+    events: ['UPDATE'],
+    forEachRow: true,
+    function: 'app.touch',
+  });
   expect(trig.functionSource).toContain('updated_at');
 
   const orders = findTable(catalog, 'app.orders')!;
@@ -56,7 +74,10 @@ export function assertKnownSchema(catalog: Catalog): void {
     ['created_at', true],
   ]);
   expect(orders.indexes.find((i) => i.name === 'orders_open')!.predicate).toBe("status = 'open'::text");
-  expect(orders.indexes.find((i) => i.name === 'orders_created_nulls')!.keys[0]).toMatchObject({ nullsFirst: true, descending: false });
+  expect(orders.indexes.find((i) => i.name === 'orders_created_nulls')!.keys[0]).toMatchObject({
+    nullsFirst: true,
+    descending: false,
+  });
   expect(orders.activity!.nTupIns).toBe(5000);
 
   const events = findTable(catalog, 'app.events')!;

@@ -1,7 +1,14 @@
 import type { Queryable } from './client.js';
 
 /** Extensions whose presence changes what dbsage can do. */
-export const KNOWN_EXTENSIONS = ['pg_stat_statements', 'hypopg', 'pg_trgm', 'pgstattuple', 'btree_gin', 'uuid-ossp'] as const;
+export const KNOWN_EXTENSIONS = [
+  'pg_stat_statements',
+  'hypopg',
+  'pg_trgm',
+  'pgstattuple',
+  'btree_gin',
+  'uuid-ossp',
+] as const;
 export type KnownExtension = (typeof KNOWN_EXTENSIONS)[number];
 
 /** What the connected database offers. Detected once, up front, read-only. */

@@ -60,8 +60,12 @@ export interface PgClient extends Queryable {
    * LOCAL; read-only transactions always end in ROLLBACK.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
-  /** Pins one backend session until `release()`. */
-  pin(): Promise<PinnedSession>;
+  /**
+   * Pins one backend session until `release()`. Options set session-level defaults (read-only by default);
+   * `{ readOnly: false }` is for statements that cannot run in a transaction block (`CREATE INDEX CONCURRENTLY`,
+   * `VACUUM`), issued only by commands that asked the user first.
+   */
+  pin(options?: TransactionOptions): Promise<PinnedSession>;
   close(): Promise<void>;
 }
 

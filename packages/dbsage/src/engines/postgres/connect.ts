@@ -3,10 +3,7 @@ import { EmbeddedClient } from './embedded-client.js';
 import { ServerClient } from './server-client.js';
 
 /** Where to connect: a URL, the embedded engine, or the environment (DATABASE_URL / PG*). */
-export type Target =
-  | { kind: 'url'; url: string }
-  | { kind: 'embedded'; dataDir?: string }
-  | { kind: 'env' };
+export type Target = { kind: 'url'; url: string } | { kind: 'embedded'; dataDir?: string } | { kind: 'env' };
 
 /** Resolves the CLI's target argument and flags into a {@link Target}. */
 export function resolveTarget(arg: string | undefined, embedded: string | boolean | undefined): Target {

@@ -4,14 +4,7 @@ import { pg_stat_statements } from '@electric-sql/pglite/contrib/pg_stat_stateme
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { QueryError, pgErrorFields } from '../../errors.js';
-import type {
-  PgClient,
-  PinnedSession,
-  QueryOptions,
-  QueryResult,
-  Queryable,
-  TransactionOptions,
-} from './client.js';
+import type { PgClient, PinnedSession, QueryOptions, QueryResult, Queryable, TransactionOptions } from './client.js';
 import { Mutex } from './mutex.js';
 import { beginSql, type ResolvedTransactionOptions, resolveTransactionOptions } from './transaction-sql.js';
 import { INT8_OID, NUMERIC_OID, parseNumber } from './type-parsers.js';
@@ -31,7 +24,12 @@ export const EMBEDDED_EXTENSIONS = { pg_stat_statements, pg_trgm, uuid_ossp, btr
 
 type Db = PGlite;
 
-async function runOn(db: Db, sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<never>> {
+async function runOn(
+  db: Db,
+  sql: string,
+  params?: readonly unknown[],
+  options?: QueryOptions,
+): Promise<QueryResult<never>> {
   options?.signal?.throwIfAborted();
   try {
     if (params === undefined || params.length === 0) {
@@ -64,7 +62,9 @@ export class EmbeddedClient implements PgClient {
     this.#db = db;
     this.description = description;
     this.#defaults = {
-      ...(options.statementTimeoutMillis === undefined ? {} : { statementTimeoutMillis: options.statementTimeoutMillis }),
+      ...(options.statementTimeoutMillis === undefined
+        ? {}
+        : { statementTimeoutMillis: options.statementTimeoutMillis }),
       ...(options.lockTimeoutMillis === undefined ? {} : { lockTimeoutMillis: options.lockTimeoutMillis }),
     };
   }
@@ -127,7 +127,9 @@ export class EmbeddedClient implements PgClient {
       query: <Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions) =>
         mutex.run(() => runOn(db, sql, params, opts)) as Promise<QueryResult<Row>>,
       transaction: <T>(fn: (tx: Queryable) => Promise<T>, txOptions?: TransactionOptions) =>
-        mutex.run(() => runTransaction(db, resolveTransactionOptions({ ...options, ...txOptions }, this.#defaults), fn)),
+        mutex.run(() =>
+          runTransaction(db, resolveTransactionOptions({ ...options, ...txOptions }, this.#defaults), fn),
+        ),
       release: async () => undefined,
     };
   }

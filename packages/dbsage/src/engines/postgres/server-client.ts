@@ -1,14 +1,7 @@
 import pg from 'pg';
 import { ConnectionError, QueryError, pgErrorFields } from '../../errors.js';
 import { hostPort, redactText, redactUrl } from '../../util/redact.js';
-import type {
-  PgClient,
-  PinnedSession,
-  QueryOptions,
-  QueryResult,
-  Queryable,
-  TransactionOptions,
-} from './client.js';
+import type { PgClient, PinnedSession, QueryOptions, QueryResult, Queryable, TransactionOptions } from './client.js';
 import {
   beginSql,
   type ResolvedTransactionOptions,
@@ -87,7 +80,9 @@ export class ServerClient implements PgClient {
     this.description = description;
     this.#target = target;
     this.#defaults = {
-      ...(options.statementTimeoutMillis === undefined ? {} : { statementTimeoutMillis: options.statementTimeoutMillis }),
+      ...(options.statementTimeoutMillis === undefined
+        ? {}
+        : { statementTimeoutMillis: options.statementTimeoutMillis }),
       ...(options.lockTimeoutMillis === undefined ? {} : { lockTimeoutMillis: options.lockTimeoutMillis }),
     };
     // Errors on idle clients must not crash the process.
@@ -97,9 +92,7 @@ export class ServerClient implements PgClient {
   /** Connects (and checks the connection once) or throws a {@link ConnectionError} naming host:port only. */
   static async connect(options: ServerClientOptions = {}): Promise<ServerClient> {
     const url = options.connectionString;
-    const target = url
-      ? hostPort(url)
-      : `${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? '5432'}`;
+    const target = url ? hostPort(url) : `${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? '5432'}`;
     const description = url ? redactUrl(url) : `postgres://${target}`;
     const pool = new pg.Pool({
       ...(url ? { connectionString: url } : {}),
@@ -124,7 +117,10 @@ export class ServerClient implements PgClient {
     try {
       return await this.#pool.connect();
     } catch (error) {
-      throw new ConnectionError(this.#target, new Error(redactText(error instanceof Error ? error.message : String(error))));
+      throw new ConnectionError(
+        this.#target,
+        new Error(redactText(error instanceof Error ? error.message : String(error))),
+      );
     }
   }
 
