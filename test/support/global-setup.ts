@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { postgresAvailable, startPostgres } from './postgres.js';
 import { servicesRequired } from './ports.js';
+import { postgresAvailable, startPostgres } from './postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

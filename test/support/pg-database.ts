@@ -37,7 +37,8 @@ export async function createTestDatabase(
   );
   for (const ext of extensions) {
     if (available.has(ext)) await admin.query(`CREATE EXTENSION IF NOT EXISTS "${ext}"`);
-    else if (process.env.DBSAGE_REQUIRE_SERVICES === '1') throw new Error(`extension ${ext} is not available on the test server`);
+    else if (process.env.DBSAGE_REQUIRE_SERVICES === '1')
+      throw new Error(`extension ${ext} is not available on the test server`);
     else console.warn(`*** test database ${name}: extension ${ext} is not available (install its Debian package) ***`);
   }
   return {

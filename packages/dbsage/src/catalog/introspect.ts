@@ -128,9 +128,9 @@ function groupBy<T>(rows: readonly Row[], key: string, map: (r: Row) => T): Map<
   const out = new Map<number, T[]>();
   for (const r of rows) {
     const k = num(r[key]);
-    let list = out.get(k);
-    if (!list) out.set(k, (list = []));
-    list.push(map(r));
+    const list = out.get(k);
+    if (list) list.push(map(r));
+    else out.set(k, [map(r)]);
   }
   return out;
 }

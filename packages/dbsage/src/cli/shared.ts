@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import type { PgClient } from '../engines/postgres/client.js';
 import { openClient, resolveTarget } from '../engines/postgres/connect.js';
 import { UsageError } from '../errors.js';
-import { type Finding, isSeverity, type Severity, SEVERITIES, severityRank } from '../findings/finding.js';
+import { type Finding, isSeverity, SEVERITIES, type Severity, severityRank } from '../findings/finding.js';
 import { FORMATS, type Format, isFormat, type Report, render } from '../report/render.js';
 import type { CliIO } from './io.js';
 

@@ -24,7 +24,10 @@ export async function buildDemoDatabase(
     for (const step of steps) {
       onProgress(`loading ${step.label}`, done / total);
       await exec(step.sql);
-      done += counts[step.label.replace('user_teams', 'userTeams').replace('order_items', 'orderItems') as keyof typeof counts] ?? 0;
+      done +=
+        counts[
+          step.label.replace('user_teams', 'userTeams').replace('order_items', 'orderItems') as keyof typeof counts
+        ] ?? 0;
     }
   } finally {
     await exec('SET session_replication_role = origin');

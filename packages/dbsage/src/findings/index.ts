@@ -1,5 +1,5 @@
+export * from './context.js';
+export * from './discover.js';
 export * from './finding.js';
 export * from './fingerprint.js';
-export * from './context.js';
 export * from './registry.js';
-export * from './discover.js';

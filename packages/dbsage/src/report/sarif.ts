@@ -1,4 +1,4 @@
-import { sortFindings, type Severity } from '../findings/finding.js';
+import { type Severity, sortFindings } from '../findings/finding.js';
 import type { Report } from './render.js';
 
 const LEVEL: Record<Severity, 'note' | 'warning' | 'error'> = {

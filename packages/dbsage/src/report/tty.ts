@@ -1,5 +1,5 @@
 import { SEVERITIES, type Severity, sortFindings } from '../findings/finding.js';
-import type { Report, RenderOptions } from './render.js';
+import type { RenderOptions, Report } from './render.js';
 
 const CODES: Record<string, [number, number]> = {
   bold: [1, 22],

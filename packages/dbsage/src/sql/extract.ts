@@ -276,7 +276,10 @@ class Extractor {
     const clone = JSON.parse(JSON.stringify(node)) as AstNode;
     const walk = (n: unknown): void => {
       if (!n || typeof n !== 'object') return;
-      if (Array.isArray(n)) return n.forEach(walk);
+      if (Array.isArray(n)) {
+        for (const item of n) walk(item);
+        return;
+      }
       const o = n as AstNode;
       if (o.ColumnRef?.fields && o.ColumnRef.fields.length > 1) o.ColumnRef.fields = o.ColumnRef.fields.slice(-1);
       for (const v of Object.values(o)) walk(v);

@@ -21,7 +21,12 @@ describe('embedded client (PGlite)', () => {
 
   it('sets the timeouts LOCAL and ends read-only transactions in ROLLBACK', async () => {
     const settings = await client.transaction(
-      async (tx) => (await tx.query<{ s: string; l: string }>("SELECT current_setting('statement_timeout') s, current_setting('lock_timeout') l")).rows[0],
+      async (tx) =>
+        (
+          await tx.query<{ s: string; l: string }>(
+            "SELECT current_setting('statement_timeout') s, current_setting('lock_timeout') l",
+          )
+        ).rows[0],
       { statementTimeoutMillis: 4321, lockTimeoutMillis: 99 },
     );
     expect(settings).toEqual({ s: '4321ms', l: '99ms' });
@@ -30,7 +35,9 @@ describe('embedded client (PGlite)', () => {
 
   it('serialises concurrent transactions on the single backend', async () => {
     const results = await Promise.all(
-      [1, 2, 3, 4].map((i) => client.transaction(async (tx) => (await tx.query<{ n: number }>('SELECT $1::int AS n', [i])).rows[0]!.n)),
+      [1, 2, 3, 4].map((i) =>
+        client.transaction(async (tx) => (await tx.query<{ n: number }>('SELECT $1::int AS n', [i])).rows[0]!.n),
+      ),
     );
     expect(results).toEqual([1, 2, 3, 4]);
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../test/support/pg-database.js';
 import { readCatalog } from '../../src/catalog/introspect.js';
 import { ServerClient } from '../../src/engines/postgres/server-client.js';
-import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../test/support/pg-database.js';
 import { assertKnownSchema } from '../shared/catalog-assertions.js';
 
 describe.skipIf(!hasTestPostgres())('catalog on PostgreSQL 15', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../test/support/pg-database.js';
 import { detectCapabilities } from '../../src/engines/postgres/capabilities.js';
 import { ServerClient } from '../../src/engines/postgres/server-client.js';
 import { ConnectionError, QueryError } from '../../src/errors.js';
-import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../test/support/pg-database.js';
 
 describe.skipIf(!hasTestPostgres())('server client', () => {
   let db: TestDatabase;

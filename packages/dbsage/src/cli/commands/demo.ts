@@ -34,13 +34,18 @@ export const command: CommandModule = {
         .option('--report <file>', 'markdown report file', 'dbsage-report.md'),
     ).action(async (flags: DemoFlags) => {
       const scale = Number(flags.scale);
-      if (!Number.isFinite(scale) || scale <= 0 || scale > 20) throw new UsageError('--scale takes a number in (0, 20]');
+      if (!Number.isFinite(scale) || scale <= 0 || scale > 20)
+        throw new UsageError('--scale takes a number in (0, 20]');
       const bar = progress(ctx.io, Boolean(flags.quiet));
       const started = performance.now();
       bar.update('starting embedded PostgreSQL');
       const client = await EmbeddedClient.open();
       try {
-        const counts = await buildDemoDatabase((sql) => client.execWrite(sql), scale, (l, f) => bar.update(l, f));
+        const counts = await buildDemoDatabase(
+          (sql) => client.execWrite(sql),
+          scale,
+          (l, f) => bar.update(l, f),
+        );
         const workload = await replayDemoWorkload(client, scale, (l, f) => bar.update(l, f));
         // One backend: flush its statistics so pg_stat_* reflect the replay.
         await client.execWrite('SELECT pg_stat_force_next_flush()');

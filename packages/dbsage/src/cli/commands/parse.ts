@@ -25,7 +25,9 @@ export const command: CommandModule = {
         try {
           source = readFileSync(resolve(ctx.io.cwd, file), 'utf8');
         } catch (error) {
-          throw new InputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+          throw new InputError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+            cause: error,
+          });
         }
         const { statements, errors } = splitSql(source, file);
         const out = statements.map((s) => ({

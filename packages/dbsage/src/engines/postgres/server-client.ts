@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { ConnectionError, QueryError, pgErrorFields } from '../../errors.js';
+import { ConnectionError, pgErrorFields, QueryError } from '../../errors.js';
 import { hostPort, redactText, redactUrl } from '../../util/redact.js';
-import type { PgClient, PinnedSession, QueryOptions, QueryResult, Queryable, TransactionOptions } from './client.js';
+import type { PgClient, PinnedSession, Queryable, QueryOptions, QueryResult, TransactionOptions } from './client.js';
 import {
   beginSql,
   type ResolvedTransactionOptions,

@@ -7,7 +7,7 @@ import { runCli } from '../../support/cli.js';
 describe('dbsage CLI contract', () => {
   it('a SQL file with a syntax error gives file:line:col and the parser message, exit 2, other statements kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbsage-cli-'));
-    writeFileSync(join(dir, 'bad.sql'), "SELECT 1;\n-- comment\nSELECT * FRO users;\nSELECT 2;\n");
+    writeFileSync(join(dir, 'bad.sql'), 'SELECT 1;\n-- comment\nSELECT * FRO users;\nSELECT 2;\n');
     const r = await runCli(['parse', 'bad.sql'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('dbsage: bad.sql:3:10: syntax error at or near "FRO"');

@@ -21,26 +21,36 @@ describe('reporters', () => {
   const findings = [
     finding({}),
     finding({ ruleId: 'seq-scan-heavy', severity: 'critical', title: 'events read by seq scans', fingerprint: 'b' }),
-    finding({ ruleId: 'note', severity: 'info', title: 'stats reset recently', fingerprint: 'c', remediation: undefined }),
+    finding({
+      ruleId: 'note',
+      severity: 'info',
+      title: 'stats reset recently',
+      fingerprint: 'c',
+      remediation: undefined,
+    }),
   ];
 
   it('tty groups by severity, most severe first, and honours colour off', () => {
     const out = render({ title: 'dbsage doctor', findings }, 'tty', { color: false });
-    expect(out).not.toMatch(/\u001b\[/);
+    expect(out.includes('\u001b[')).toBe(false);
     const order = ['CRITICAL (1)', 'MEDIUM (1)', 'INFO (1)'].map((h) => out.indexOf(h));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(out).toContain('fix: CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);');
     expect(out).toContain('tableRows: 500000');
     expect(out.trimEnd().split('\n').pop()).toBe('3 findings: 1 critical, 1 medium, 1 info');
-    expect(render({ title: 't', findings }, 'tty', { color: true })).toMatch(/\u001b\[31m|\u001b\[35m/);
+    expect(render({ title: 't', findings }, 'tty', { color: true })).toContain('\u001b[35m');
   });
 
   it('tty shows the source line with a caret at the column for file findings', () => {
     const f = finding({ location: { file: 'm.sql', line: 2, column: 5 } });
-    const out = render({ title: 'lint', findings: [f], sources: new Map([['m.sql', 'BEGIN;\nALTER TABLE x ADD y int;']]) }, 'tty', {
-      color: false,
-    });
+    const out = render(
+      { title: 'lint', findings: [f], sources: new Map([['m.sql', 'BEGIN;\nALTER TABLE x ADD y int;']]) },
+      'tty',
+      {
+        color: false,
+      },
+    );
     const lines = out.split('\n');
     const src = lines.findIndex((l) => l.includes('2 | ALTER TABLE x'));
     expect(src).toBeGreaterThan(0);
