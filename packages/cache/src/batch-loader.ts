@@ -11,14 +11,17 @@ export interface BatchItem<V> {
 }
 
 /**
- * Collects the keys whose leases were granted around the same moment and calls the batch loader once for
- * all of them (DataLoader-style, flushed on `setImmediate` so that lease replies arriving in separate socket
- * reads still land in one batch).
+ * Collects the keys whose leases were granted and calls the batch loader once for all of them. The first
+ * batch is flushed once every flight started by `getOrSetMany` has seen its first lease reply (on a Cluster
+ * those replies come from several nodes, in separate socket reads); keys loaded later (after waiting on
+ * another process) are batched DataLoader-style per `setImmediate`.
  */
 export class BatchCollector<V> {
   readonly #loader: BatchLoader<V>;
   #pending = new Map<string, Array<{ resolve: (item: BatchItem<V>) => void; reject: (error: unknown) => void }>>();
   #scheduled = false;
+  #expected = 0;
+  #decided = 0;
 
   constructor(loader: BatchLoader<V>) {
     this.#loader = loader;
@@ -30,17 +33,36 @@ export class BatchCollector<V> {
       const list = this.#pending.get(key);
       if (list === undefined) this.#pending.set(key, [{ resolve, reject }]);
       else list.push({ resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      if (this.#expected === 0) this.#schedule();
     });
+  }
+
+  /** Holds the first flush until `count` flights have called {@link decided}. */
+  expect(count: number): void {
+    this.#expected = count;
+    this.#decided = 0;
+  }
+
+  /** One flight has seen its first lease reply (it has called {@link load} by now if it is going to). */
+  decided(): void {
+    if (this.#expected === 0) return;
+    if (++this.#decided >= this.#expected) {
+      this.#expected = 0;
+      this.#schedule();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
   }
 
   async #flush(): Promise<void> {
     const batch = this.#pending;
     this.#pending = new Map();
     this.#scheduled = false;
+    if (batch.size === 0) return;
     const keys = [...batch.keys()];
     try {
       const result = await this.#loader(keys);

@@ -145,6 +145,8 @@ export class Cache {
             this.#events.emit('circuit', { state });
           });
     this.#redis = new RedisGateway(client, breaker, options.commandTimeout);
+    // a connection we created has no other owner to listen for its errors; a borrowed one is left alone
+    if (ownsClient) client.on('error', (error: unknown) => this.#emitError('connection', error));
     if (options.l1 !== false) {
       this.#l1 = new Lru<Entry>(options.l1.maxEntries, options.l1.maxBytes);
       this.#l1.onEvict = () => {
@@ -384,15 +386,24 @@ export class Cache {
     } finally {
       this.#endRead();
     }
+    const flights = new Map<number, Flight>();
+    let started = 0;
+    const decided = (): void => collector.decided();
+    for (const i of rest) {
+      if (done.has(i)) continue;
+      const key = keys[i]!;
+      let flight = this.#flights.get(key);
+      if (flight === undefined) {
+        flight = this.#startFlight(key, loader, o, staleOf.get(i), decided);
+        started++;
+      }
+      flights.set(i, flight);
+    }
+    collector.expect(started);
     await Promise.all(
-      rest
-        .filter((i) => !done.has(i))
-        .map(async (i) => {
-          const key = keys[i]!;
-          const stale = staleOf.get(i);
-          const flight = this.#flights.get(key) ?? this.#startFlight(key, loader, o, stale);
-          out[i] = (await this.#awaitFlight<V | undefined>(key, flight, o, stale)) as V | undefined;
-        }),
+      [...flights].map(async ([i, flight]) => {
+        out[i] = (await this.#awaitFlight<V | undefined>(keys[i]!, flight, o, staleOf.get(i))) as V | undefined;
+      }),
     );
     return out;
   }
@@ -592,8 +603,14 @@ export class Cache {
 
   // ───────────────────────────── single-flight, lease, load ─────────────────────────────
 
-  #startFlight<V>(key: string, loader: Loader<V>, o: ResolvedEntryOptions, stale: Entry | undefined): Flight {
-    const flight: Flight = { promise: this.#runFlight(key, loader as Loader<unknown>, o, stale) };
+  #startFlight<V>(
+    key: string,
+    loader: Loader<V>,
+    o: ResolvedEntryOptions,
+    stale: Entry | undefined,
+    onFirstReply?: () => void,
+  ): Flight {
+    const flight: Flight = { promise: this.#runFlight(key, loader as Loader<unknown>, o, stale, onFirstReply) };
     const cleanup = (): void => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
     };
@@ -632,7 +649,15 @@ export class Cache {
     loader: Loader<unknown>,
     o: ResolvedEntryOptions,
     stale: Entry | undefined,
+    onFirstReply: (() => void) | undefined,
   ): Promise<FlightResult> {
+    let first = onFirstReply;
+    // queued as a microtask: a load started just before has registered its key with the batch collector
+    const decided = (): void => {
+      const f = first;
+      first = undefined;
+      if (f !== undefined) queueMicrotask(f);
+    };
     const seq = this.#beginRead();
     try {
       const deadline = Date.now() + this.#o.leaseWaitTimeout;
@@ -645,6 +670,7 @@ export class Cache {
           acquired = await this.#acquire(key, token);
         } catch (error) {
           waiter.dispose();
+          decided();
           this.#redisFailed('getOrSet', error);
           // fail open: load without lease and without write-back
           return await this.#load(key, loader, o, stale, seq, undefined);
@@ -654,6 +680,7 @@ export class Cache {
           const found = await this.#inspect(acquired.value);
           if (found?.freshness === 'fresh') {
             waiter.dispose();
+            decided();
             if (acquired.granted) this.#release(key, token);
             this.#l1Put(key, found.entry, seq);
             return { entry: found.entry, own: undefined, stale: false };
@@ -662,8 +689,11 @@ export class Cache {
         }
         if (acquired.granted) {
           waiter.dispose();
-          return await this.#load(key, loader, o, stale, seq, acquired);
+          const loading = this.#load(key, loader, o, stale, seq, acquired);
+          decided();
+          return await loading;
         }
+        decided();
         this.#stats.leaseWaits++;
         this.#events.emit('lease-wait', { key });
         const remaining = deadline - Date.now();
