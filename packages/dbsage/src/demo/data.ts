@@ -12,8 +12,8 @@ export const DEMO_ROWS_AT_SCALE_1 = {
   products: 20_000,
   orders: 500_000,
   orderItems: 500_000,
-  posts: 30_000,
-  comments: 60_000,
+  posts: 12_000,
+  comments: 40_000,
 } as const;
 
 /** Rows per table for a scale (at least a few rows each). */
@@ -131,7 +131,8 @@ export function demoDataSteps(scale: number): { label: string; table: string; sq
       sql: `INSERT INTO posts (user_id, title, body, created_at)
         SELECT ${userId(`1 + (g * 13) % ${n.users}`)},
                initcap((${words})[1 + g % 36]) || ' and ' || (${words})[1 + (g / 36) % 36],
-               (SELECT string_agg((${words})[1 + ((g * 31 + k * 17) % 36)], ' ') FROM generate_series(1, 40 + g % 40) k),
+               (SELECT string_agg((${words})[1 + ((g * 31 + k * 17) % 36)], ' ') FROM generate_series(1, 12 + g % 12) k)
+                 || ' ticket' || (g % 5000),
                timestamptz '2024-01-01' + g * interval '17 minutes'
           FROM generate_series(1::bigint, ${n.posts}) g`,
     },

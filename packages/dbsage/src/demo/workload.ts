@@ -19,7 +19,6 @@ export interface DemoQuery {
 export function demoWorkload(scale: number): DemoQuery[] {
   const n = demoRowCounts(scale);
   const pick = (i: number, max: number, salt: number) => 1 + ((i * 7919 + salt) % max);
-  const words = ['cache', 'vacuum', 'index', 'replica', 'billing', 'search', 'pool', 'ranking'];
   const colors = ['red', 'green', 'blue', 'black'];
   const queries: DemoQuery[] = [
     {
@@ -54,22 +53,22 @@ export function demoWorkload(scale: number): DemoQuery[] {
       id: 'name-substring',
       problem: "Substring search: name ILIKE '%…%' needs a trigram GIN index",
       sql: "SELECT id, name FROM users WHERE name ILIKE '%' || $1 || '%' LIMIT 20",
-      params: (i) => [`${words[i % words.length]} ${pick(i, 9, 1)}`],
+      params: (i) => [` ${1000 + ((i * 7919) % 9000)}`],
       runs: 20,
     },
     {
       id: 'products-jsonb',
       problem: 'jsonb containment: attributes @> … wants GIN jsonb_path_ops',
       sql: 'SELECT id, name, price FROM products WHERE attributes @> $1::jsonb',
-      params: (i) => [JSON.stringify({ color: colors[i % colors.length], size: ['S', 'M', 'L', 'XL'][(i >> 2) % 4] })],
+      params: (i) => [JSON.stringify({ color: colors[i % colors.length], weight_g: 100 + ((i * 37) % 900) })],
       runs: 40,
     },
     {
       id: 'posts-full-text',
       problem: 'Full-text search on posts: wants a GIN index on the to_tsvector expression',
       sql: "SELECT id, title FROM posts WHERE to_tsvector('english', body) @@ plainto_tsquery('english', $1) LIMIT 20",
-      params: (i) => [`${words[i % words.length]} ${words[(i + 3) % words.length]}`],
-      runs: 6,
+      params: (i) => [`ticket${(i * 7919) % 5000}`],
+      runs: 4,
     },
     {
       id: 'users-banned',
