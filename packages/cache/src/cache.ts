@@ -212,7 +212,15 @@ export class Cache {
   async #getSlow<V>(key: string): Promise<V | undefined> {
     const seq = this.#beginRead();
     try {
-      const found = await this.#readL2(key, 'get');
+      // the hot L2 path: one await for the GET, a second only when tag versions must be fetched
+      let bytes: Buffer | null = null;
+      try {
+        bytes = await this.#redis.get(this.#keys.value(key));
+      } catch (error) {
+        this.#redisFailed('get', error);
+      }
+      let found = bytes === null ? undefined : this.#inspect(bytes);
+      if (found instanceof Promise) found = await found;
       if (found?.freshness === 'fresh') {
         this.#l2Hit(key);
         this.#l1Put(key, found.entry, seq);
@@ -968,6 +976,12 @@ export class Cache {
     const l1 = this.#l1;
     if (l1 === undefined || !this.#l1Live()) return;
     if (this.#flushSeq > seq || (this.#keySeq.get(key) ?? 0) > seq) return;
+    // a payload sliced from a socket chunk or the shared Buffer pool would pin the whole chunk: keep an exact copy
+    if (entry.payload.buffer.byteLength > entry.payload.length + 64) {
+      const copy = Buffer.allocUnsafeSlow(entry.payload.length);
+      entry.payload.copy(copy);
+      entry.payload = copy;
+    }
     let size = entry.payload.length + L1_ENTRY_OVERHEAD_BYTES + key.length * 2;
     for (const tag of entry.meta.tags) size += tag.length * 2;
     l1.set(key, entry, size);
