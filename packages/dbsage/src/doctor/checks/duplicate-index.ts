@@ -1,0 +1,89 @@
+import type { Finding } from '../../findings/finding.js';
+import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
+import { defineCheck } from '../check.js';
+import { byTable, comparable, describeKeys, enforces, includeList, keyList } from '../index-shape.js';
+import { INDEX_WASTE_OPTIONS, wasteSeverity } from '../index-waste.js';
+import { makeFinding } from '../make-finding.js';
+import { indexes, type IndexInfo } from '../sources.js';
+import { formatBytes } from '../units.js';
+
+/** Which of two identical indexes to keep: the one that enforces something, then the more used, then the older. */
+function keepFirst(a: IndexInfo, b: IndexInfo): number {
+  const rank = (i: IndexInfo) => (i.primary ? 4 : i.constraintName ? 3 : i.unique || i.exclusion ? 2 : i.replicaIdentity ? 1 : 0);
+  return rank(b) - rank(a) || b.scans - a.scans || a.oid - b.oid;
+}
+
+/**
+ * `duplicate-index`: indexes identical to another on the same table — same method, keys (column, operator class,
+ * collation, order), INCLUDE columns, predicate and expressions. Every write maintains both; the one kept is the
+ * one enforcing a constraint, else the more scanned. Left-prefix redundancy is a different check
+ * (redundant-index) because the fix there needs more care.
+ */
+export const duplicateIndex = defineCheck({
+  id: 'duplicate-index',
+  category: 'index',
+  description: 'Exact duplicate indexes (same keys, operator classes, INCLUDE, predicate) on one table',
+  options: INDEX_WASTE_OPTIONS,
+  async run(ctx, o) {
+    const findings: Finding[] = [];
+    for (const list of byTable((await indexes(ctx)).filter((i) => i.valid))) {
+      const group = list[1];
+      const done = new Set<number>();
+      for (const a of group) {
+        if (done.has(a.oid)) continue;
+        const same = group.filter(
+          (b) =>
+            comparable(a, b) &&
+            keyList(a).join(',') === keyList(b).join(',') &&
+            [...includeList(a)].sort().join(',') === [...includeList(b)].sort().join(','),
+        );
+        if (same.length < 2) continue;
+        for (const s of same) done.add(s.oid);
+        const [keep, ...drop] = [...same].sort(keepFirst);
+        for (const d of drop) {
+          const bothConstraints = d.constraintName !== null;
+          const dropSql = bothConstraints
+            ? `ALTER TABLE ${qualifiedName(d.schema, d.table)} DROP CONSTRAINT ${quoteIdent(d.constraintName!)};`
+            : `DROP INDEX CONCURRENTLY ${qualifiedName(d.schema, d.name)};`;
+          findings.push(
+            makeFinding({
+              ruleId: 'duplicate-index',
+              category: 'index',
+              severity: wasteSeverity(d, o),
+              title: `Index ${qualifiedName(d.schema, d.name)} duplicates ${qualifiedName(keep!.schema, keep!.name)} on ${qualifiedName(d.schema, d.table)} ${describeKeys(d)}`,
+              summary:
+                'Two identical indexes cost twice the writes, memory and disk for no read benefit; the planner uses one of them. Drop the duplicate.',
+              evidence: {
+                table: `${d.schema}.${d.table}`,
+                duplicate: d.name,
+                duplicateDefinition: d.definition,
+                duplicateSizeBytes: d.sizeBytes,
+                duplicateScans: d.scans,
+                duplicateConstraint: d.constraintName,
+                kept: keep!.name,
+                keptDefinition: keep!.definition,
+                keptScans: keep!.scans,
+                keptConstraint: keep!.constraintName,
+                savingBytes: d.sizeBytes,
+              },
+              remediation: bothConstraints
+                ? {
+                    steps: [
+                      `Both indexes back constraints. Check that no foreign key depends on ${d.constraintName}, then drop that constraint:`,
+                      dropSql,
+                    ],
+                  }
+                : {
+                    sql: dropSql,
+                    steps: [`Saves ${formatBytes(d.sizeBytes)} and one index maintenance per write.`],
+                  },
+              object: `index ${d.schema}.${d.name}`,
+              identity: [d.schema, d.name],
+            }),
+          );
+        }
+      }
+    }
+    return findings;
+  },
+});

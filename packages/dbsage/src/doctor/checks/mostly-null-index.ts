@@ -1,0 +1,85 @@
+import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
+import { defineCheck } from '../check.js';
+import { makeFinding } from '../make-finding.js';
+import { climb } from '../severity.js';
+import { USER_SCHEMAS } from '../sources.js';
+import { query } from '../state.js';
+import { formatBytes, percent, round } from '../units.js';
+
+/**
+ * `mostly-null-index`: single-column B-tree indexes on a column that is mostly NULL (pg_stats.null_frac). B-tree
+ * indexes store NULLs, so the index is mostly entries nobody looks up; a partial index `WHERE col IS NOT NULL`
+ * keeps what queries use. The saving is estimated as the index size times the null fraction.
+ */
+export const mostlyNullIndex = defineCheck({
+  id: 'mostly-null-index',
+  category: 'index',
+  description: 'Single-column B-tree indexes on mostly-NULL columns (suggests a partial index with the saving)',
+  options: {
+    minNullPercent: { type: 'number', default: 50, min: 0, description: 'null fraction (%) from which an index is reported' },
+    minBytes: { type: 'number', default: 1024 * 1024, min: 0, description: 'indexes smaller than this are ignored (accepts 1MB)' },
+    mediumSavingBytes: { type: 'number', default: 100 * 1024 * 1024, min: 0, description: 'estimated saving from which severity is medium (accepts 100MB)' },
+    highSavingBytes: { type: 'number', default: 10 * 1024 ** 3, min: 0, description: 'estimated saving from which severity is high' },
+  },
+  limitations: [{ without: 'superuser', effect: 'pg_stats rows of tables the user cannot read are hidden' }],
+  async run(ctx, o) {
+    const rows = await query<Record<string, unknown>>(
+      ctx,
+      `SELECT n.nspname AS schema, t.relname AS table_name, c.relname AS name, a.attname AS column_name,
+              s.null_frac::float8 AS null_frac, pg_relation_size(i.indexrelid) AS size_bytes,
+              pg_get_indexdef(i.indexrelid) AS definition, i.indisunique AS is_unique,
+              am.amname AS method
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         JOIN pg_am am ON am.oid = c.relam
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+         JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname
+                        AND NOT s.inherited
+        WHERE i.indnatts = 1 AND i.indkey[0] <> 0 AND i.indpred IS NULL AND i.indisvalid
+          AND NOT i.indisprimary AND NOT i.indisexclusion AND NOT i.indisreplident
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+          AND am.amname = 'btree' AND s.null_frac * 100 >= $1 AND ${USER_SCHEMAS}`,
+      [o.minNullPercent],
+    );
+    return rows
+      .filter((r) => Number(r.size_bytes) >= o.minBytes)
+      .map((r) => {
+        const schema = String(r.schema);
+        const table = String(r.table_name);
+        const name = String(r.name);
+        const column = String(r.column_name);
+        const nullFrac = Number(r.null_frac);
+        const size = Number(r.size_bytes);
+        const saving = Math.round(size * nullFrac);
+        const severity = climb(saving, { low: 0, medium: o.mediumSavingBytes, high: o.highSavingBytes }) ?? 'low';
+        const partial = `CREATE ${r.is_unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${quoteIdent(`${name}_partial`.slice(0, 63))} ON ${qualifiedName(schema, table)} (${quoteIdent(column)}) WHERE ${quoteIdent(column)} IS NOT NULL;`;
+        return makeFinding({
+          ruleId: 'mostly-null-index',
+          category: 'index',
+          severity,
+          title: `Index ${qualifiedName(schema, name)} on ${table}.${column}: ${percent(nullFrac, 1)}% of entries are NULL (could save ~${formatBytes(saving)})`,
+          summary:
+            'B-tree indexes store NULL entries, and this column is mostly NULL, so most of the index is never used by equality or range lookups. A partial index WHERE column IS NOT NULL serves the same queries at a fraction of the size.',
+          evidence: {
+            index: `${schema}.${name}`,
+            table: `${schema}.${table}`,
+            column,
+            nullPercent: round(nullFrac * 100, 1),
+            sizeBytes: size,
+            estimatedSavingBytes: saving,
+            definition: String(r.definition),
+          },
+          remediation: {
+            sql: `${partial}\nDROP INDEX CONCURRENTLY ${qualifiedName(schema, name)};`,
+            steps: [
+              'Queries must say `column IS NOT NULL` (or use an operator that implies it, like `=`) for the partial index to be chosen; `WHERE column IS NULL` lookups will no longer use an index.',
+            ],
+          },
+          object: `index ${schema}.${name}`,
+          identity: [schema, name],
+        });
+      });
+  },
+});

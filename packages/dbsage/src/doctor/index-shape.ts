@@ -1,0 +1,56 @@
+import type { IndexInfo } from './sources.js';
+
+/**
+ * Index shape comparisons shared by duplicate-index and redundant-index: two indexes are comparable only on the
+ * same table, access method, predicate and expressions, and key by key on column, operator class, collation and
+ * ordering.
+ */
+
+/** Key `k` of an index as one comparable string (column, opclass, collation, DESC/NULLS bits). */
+export function keyAt(i: IndexInfo, k: number): string {
+  return `${i.attnums[k]}/${i.opclasses[k]}/${i.collations[k]}/${i.options[k] ?? 0}`;
+}
+
+/** The key part of an index (INCLUDE columns excluded). */
+export function keyList(i: IndexInfo): string[] {
+  return Array.from({ length: i.keyCount }, (_, k) => keyAt(i, k));
+}
+
+/** INCLUDE columns, as attribute numbers. */
+export function includeList(i: IndexInfo): number[] {
+  return i.attnums.slice(i.keyCount);
+}
+
+/** Same table, method, predicate and expressions: the only indexes worth comparing key by key. */
+export function comparable(a: IndexInfo, b: IndexInfo): boolean {
+  return (
+    a.tableOid === b.tableOid &&
+    a.method === b.method &&
+    (a.predicate ?? '') === (b.predicate ?? '') &&
+    (a.expressions ?? '') === (b.expressions ?? '')
+  );
+}
+
+/** True when an index enforces something (PK, unique, exclusion) or backs replica identity: dropping it changes behaviour. */
+export function enforces(i: IndexInfo): boolean {
+  return i.primary || i.unique || i.exclusion || i.replicaIdentity || i.constraintName !== null;
+}
+
+/** Groups indexes by table. */
+export function byTable(all: readonly IndexInfo[]): Map<number, IndexInfo[]> {
+  const out = new Map<number, IndexInfo[]>();
+  for (const i of all) {
+    const list = out.get(i.tableOid);
+    if (list) list.push(i);
+    else out.set(i.tableOid, [i]);
+  }
+  return out;
+}
+
+/** Column list for titles: `(a, b) INCLUDE (c)`, expressions as `expr`. */
+export function describeKeys(i: IndexInfo): string {
+  const names = i.columns.map((c) => c ?? 'expr');
+  const keys = names.slice(0, i.keyCount).join(', ');
+  const inc = names.slice(i.keyCount);
+  return `(${keys})${inc.length ? ` INCLUDE (${inc.join(', ')})` : ''}`;
+}

@@ -1,0 +1,66 @@
+import type { QueryResult } from '../engines/postgres/client.js';
+import type { AnalyzerContext } from '../findings/registry.js';
+import type { Snapshot } from './snapshot.js';
+
+/**
+ * Per-run state of the doctor, attached to the analyzer context: the `--since` baseline and a memo of the
+ * set-based source queries several checks share (activity, table and index statistics), so a run reads each
+ * source once however many checks use it. Kept in a WeakMap so the shared AnalyzerContext type stays unchanged.
+ */
+export interface DoctorState {
+  /** Counters saved by `--snapshot`; when set, counter-based checks report the window since then. */
+  readonly baseline?: Snapshot;
+  /** Memoised source reads by key. */
+  readonly memo: Map<string, Promise<unknown>>;
+  /** Notes for the report (e.g. a statistics reset inside the window). */
+  readonly notes: Set<string>;
+}
+
+const states = new WeakMap<AnalyzerContext, DoctorState>();
+
+/** Attaches doctor state to a context (the runner does this once per run). */
+export function attachDoctorState(ctx: AnalyzerContext, baseline?: Snapshot): DoctorState {
+  const state: DoctorState = { ...(baseline ? { baseline } : {}), memo: new Map(), notes: new Set() };
+  states.set(ctx, state);
+  return state;
+}
+
+/** The doctor state of a context, created empty when a check runs outside the runner (tests, other tools). */
+export function doctorState(ctx: AnalyzerContext): DoctorState {
+  return states.get(ctx) ?? attachDoctorState(ctx);
+}
+
+/** Reads a shared source once per run. */
+export function memo<T>(ctx: AnalyzerContext, key: string, load: () => Promise<T>): Promise<T> {
+  const state = doctorState(ctx);
+  let value = state.memo.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = load();
+    state.memo.set(key, value);
+    // A failed read is not cached: the next check that needs it tries again under its own timeout.
+    value.catch(() => state.memo.delete(key));
+  }
+  return value;
+}
+
+/**
+ * Marker at the start of every doctor query, so the doctor's own statements can be left out of
+ * pg_stat_statements figures (pg_stat_statements keeps comments in the stored text).
+ */
+export const DOCTOR_QUERY_MARKER = '/* dbsage doctor */';
+
+/** Runs one read-only doctor query (marked, with the context's abort signal) and returns its rows. */
+export async function query<Row = Record<string, unknown>>(
+  ctx: AnalyzerContext,
+  sql: string,
+  params?: readonly unknown[],
+  timeoutMillis?: number,
+): Promise<Row[]> {
+  const client = ctx.client;
+  if (!client) throw new Error('needs a database connection');
+  const result: QueryResult<Row> = await client.query<Row>(`${DOCTOR_QUERY_MARKER} ${sql}`, params, {
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(timeoutMillis === undefined ? {} : { timeoutMillis }),
+  });
+  return result.rows;
+}
