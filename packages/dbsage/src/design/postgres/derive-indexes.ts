@@ -1,0 +1,215 @@
+import { extractStatement } from '../../sql/extract.js';
+import { loadParser, parseStatement } from '../../sql/parser.js';
+import type { LogicalModel, LogicalTable } from '../model/resolve.js';
+import { parseFrequency } from '../model/schema.js';
+import { pgTypeOf } from './column-type.js';
+import { type DesignIndex, indexCovers, indexShape } from './design-index.js';
+import { type CandidateHints, statementIndexCandidates } from './index-candidates.js';
+import { patternSql } from './pattern-sql.js';
+
+/** Tables expected to stay below this many rows get no access-pattern index: a sequential scan is as fast. */
+export const SMALL_TABLE_ROWS = 10_000;
+
+/** The indexes a model needs, and the derived ones left out with the reason. */
+export interface DerivedIndexes {
+  indexes: DesignIndex[];
+  /** Derived indexes not emitted, with why (served by another index, small table). */
+  skipped: { index: DesignIndex; because: string }[];
+  /** Each pattern's SQL text (what the candidate logic saw). */
+  patternSql: Map<string, string>;
+}
+
+/** The PK and unique constraints as indexes (they are, in PostgreSQL), for coverage checks. */
+export function constraintIndexes(table: LogicalTable): DesignIndex[] {
+  const mk = (columns: string[], because: string): DesignIndex => ({
+    table: table.name,
+    method: 'btree',
+    keys: columns.map((c) => ({ column: c, expression: null, descending: false, opclass: null })),
+    include: [],
+    predicate: null,
+    unique: true,
+    name: null,
+    reasons: [{ basis: 'model', because }],
+  });
+  const out = [mk(table.primaryKey, 'primary key')];
+  for (const u of table.uniques) out.push(mk(u.columns, 'unique constraint'));
+  for (const c of table.columns) if (c.field.unique) out.push(mk([c.name], 'unique field'));
+  for (const fk of table.foreignKeys) if (fk.unique) out.push(mk(fk.columns, '1:1 relationship'));
+  return out;
+}
+
+function expectedRows(table: LogicalTable): number | undefined {
+  const v = table.entity?.volume;
+  if (!v || v.rows === undefined) return undefined;
+  return v.rows + 12 * (v.growthPerMonth ?? 0);
+}
+
+/**
+ * Derives indexes: every foreign key gets a covering index (deletes of a parent and joins from it otherwise scan
+ * the child), every junction its reverse index, and every access pattern the candidates of the shared candidate
+ * logic. Identical candidates merge (their reasons add up); a candidate whose lookups another index already
+ * serves (a leading prefix of a wider B-tree, or of the primary key) is dropped with that reason.
+ */
+export async function deriveIndexes(logical: LogicalModel): Promise<DerivedIndexes> {
+  await loadParser();
+  const explicit: DesignIndex[] = [];
+  for (const table of logical.tables) {
+    for (const { spec } of table.indexes) {
+      explicit.push({
+        table: table.name,
+        method: spec.method,
+        keys: spec.keys.map((k) => ({
+          column: k.column ?? null,
+          expression: k.expression ?? null,
+          descending: k.order === 'desc',
+          opclass: k.opclass ?? null,
+        })),
+        include: spec.include,
+        predicate: spec.where ?? null,
+        unique: spec.unique,
+        name: spec.name ?? null,
+        reasons: [{ basis: 'model', because: spec.description ?? 'declared in the model' }],
+      });
+    }
+  }
+  const sqlByPattern = new Map<string, string>();
+  for (const p of logical.patterns) sqlByPattern.set(p.spec.name, patternSql(p, logical));
+  if (!logical.model.settings.deriveIndexes) return { indexes: explicit, skipped: [], patternSql: sqlByPattern };
+
+  const derived: DesignIndex[] = [];
+  for (const table of logical.tables) {
+    for (const fk of table.foreignKeys) {
+      derived.push({
+        table: table.name,
+        method: 'btree',
+        keys: fk.columns.map((c) => ({ column: c, expression: null, descending: false, opclass: null })),
+        include: [],
+        predicate: null,
+        unique: false,
+        name: null,
+        reasons: [
+          {
+            basis: 'rule:fk-without-index',
+            because: `covers the foreign key to ${fk.refTable}: ON DELETE on ${fk.refTable} and joins from it look rows up by ${fk.columns.join(', ')}`,
+          },
+        ],
+      });
+    }
+    if (table.kind === 'junction') {
+      const [a, b] = table.primaryKey;
+      derived.push({
+        table: table.name,
+        method: 'btree',
+        keys: [b!, a!].map((c) => ({ column: c, expression: null, descending: false, opclass: null })),
+        include: [],
+        predicate: null,
+        unique: false,
+        name: null,
+        reasons: [
+          {
+            basis: `relationship:${table.junctionOf!.relationship.from}-${table.junctionOf!.relationship.to}`,
+            because: `reverse index of the N:M junction: the key (${a}, ${b}) serves lookups by ${a}; this one serves lookups by ${b}`,
+          },
+        ],
+      });
+    }
+  }
+
+  const skipped: DerivedIndexes['skipped'] = [];
+  for (const pattern of logical.patterns) {
+    const sql = sqlByPattern.get(pattern.spec.name)!;
+    const statement = extractStatement(parseStatement(sql, `pattern ${pattern.spec.name}`), {
+      columnsOf: (t) => logical.table(t)?.columns.map((c) => c.name),
+    });
+    const hints: CandidateHints = {
+      columnType: (t, c) => {
+        const col = logical.table(t)?.columns.find((x) => x.name === c);
+        return col ? pgTypeOf(col.field) : undefined;
+      },
+      selectivity: (t, c, value) =>
+        t === pattern.table.name
+          ? pattern.spec.filters.find(
+              (f) => f.field === c && f.value !== undefined && String(f.value) === String(value),
+            )?.selectivity
+          : undefined,
+      isUnique: (t, c) => {
+        const table = logical.table(t);
+        if (!table || c === null) return false;
+        return constraintIndexes(table).some((ix) => ix.keys.length === 1 && ix.keys[0]!.column === c);
+      },
+    };
+    const freq = pattern.spec.frequency === undefined ? undefined : parseFrequency(pattern.spec.frequency);
+    const rate = freq === undefined ? '' : ` at ${formatRate(freq)}`;
+    for (const c of statementIndexCandidates(statement, hints)) {
+      const { because, ...shape } = c;
+      const index: DesignIndex = {
+        ...shape,
+        name: null,
+        reasons: [{ basis: `pattern:${pattern.spec.name}`, because: `${because}${rate}` }],
+      };
+      const table = logical.table(c.table);
+      const rows = table ? expectedRows(table) : undefined;
+      if (rows !== undefined && rows < SMALL_TABLE_ROWS) {
+        skipped.push({
+          index,
+          because: `${c.table} is expected to stay at about ${rows} rows: a sequential scan is as fast as an index`,
+        });
+        continue;
+      }
+      derived.push(index);
+    }
+  }
+
+  // Merge identical shapes (reasons add up), explicit ones first so their names win.
+  const byShape = new Map<string, DesignIndex>();
+  for (const ix of [...explicit, ...derived]) {
+    const shape = indexShape(ix);
+    const prev = byShape.get(shape);
+    if (prev) prev.reasons.push(...ix.reasons.filter((r) => !prev.reasons.some((p) => p.because === r.because)));
+    else byShape.set(shape, { ...ix, reasons: [...ix.reasons] });
+  }
+  const explicitSet = new Set(explicit.map(indexShape));
+  const constraints = logical.tables.flatMap(constraintIndexes);
+  const live = [...byShape.values()];
+  // Drop a derived index whose keys lead a wider index (or a constraint's index); a wider derived B-tree
+  // absorbs its INCLUDE columns. Widest absorbers first, so every drop lands on an index that stays.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const ix of [...live]) {
+      if (explicitSet.has(indexShape(ix))) continue;
+      const keysOnly = { ...ix, include: [] };
+      const others = live.filter((w) => w !== ix).sort((a, b) => b.keys.length - a.keys.length);
+      const byConstraint = constraints.find((w) => indexCovers(w, ix));
+      const byIndex =
+        others.find((w) => indexCovers(w, ix)) ??
+        others.find((w) => !explicitSet.has(indexShape(w)) && w.method === 'btree' && indexCovers(w, keysOnly));
+      const by = byConstraint ?? byIndex;
+      if (!by) continue;
+      if (!byConstraint && byIndex) {
+        for (const c of ix.include) {
+          if (!byIndex.include.includes(c) && !byIndex.keys.some((k) => k.column === c)) byIndex.include.push(c);
+        }
+        byIndex.reasons.push(...ix.reasons.map((r) => ({ ...r, because: `also ${r.because}` })));
+      }
+      const name = byConstraint
+        ? `the ${byConstraint.reasons[0]!.because} (${byConstraint.keys.map((k) => k.column).join(', ')})`
+        : indexShape(by);
+      skipped.push({ index: ix, because: `served by ${name}` });
+      live.splice(live.indexOf(ix), 1);
+      changed = true;
+    }
+  }
+  const kept = live;
+  return { indexes: kept, skipped, patternSql: sqlByPattern };
+}
+
+function formatRate(perSecond: number): string {
+  if (perSecond >= 1) return `${round(perSecond)}/s`;
+  if (perSecond * 60 >= 1) return `${round(perSecond * 60)}/min`;
+  if (perSecond * 3600 >= 1) return `${round(perSecond * 3600)}/h`;
+  return `${round(perSecond * 86400)}/day`;
+}
+
+function round(n: number): string {
+  return String(Math.round(n * 10) / 10);
+}
