@@ -1,3 +1,5 @@
+export * from './github.js';
+export * from './gitlab.js';
 export * from './json.js';
 export * from './markdown.js';
 export * from './render.js';

@@ -1,12 +1,14 @@
 import type { Finding } from '../findings/finding.js';
 import type { AnalyzerOutcome } from '../findings/registry.js';
+import { renderGithub } from './github.js';
+import { renderGitlab } from './gitlab.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
 import { renderTty } from './tty.js';
 
 /** Output formats of `--format`. */
-export const FORMATS = ['tty', 'json', 'markdown', 'sarif'] as const;
+export const FORMATS = ['tty', 'json', 'markdown', 'sarif', 'github', 'gitlab'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Runtime check for a format name. */
@@ -45,5 +47,9 @@ export function render(report: Report, format: Format, options: RenderOptions): 
       return renderSarif(report);
     case 'tty':
       return renderTty(report, options);
+    case 'github':
+      return renderGithub(report);
+    case 'gitlab':
+      return renderGitlab(report);
   }
 }

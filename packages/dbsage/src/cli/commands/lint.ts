@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { Option } from 'commander';
+import { readCatalog } from '../../catalog/introspect.js';
+import { InputError, UsageError } from '../../errors.js';
+import { modelFromCatalog } from '../../lint/catalog-model.js';
+import { loadLintConfig } from '../../lint/config.js';
+import { collectFiles } from '../../lint/files.js';
+import { type LintSource, lintSources } from '../../lint/linter.js';
+import { isPresetId, PRESET_IDS, PRESETS } from '../../lint/presets.js';
+import { isProfile, type Profile } from '../../lint/rule.js';
+import { ALL_RULES } from '../../lint/rule-set.js';
+import type { SchemaModel } from '../../lint/schema-model.js';
+import type { CommandModule } from '../command.js';
+import { progress } from '../io.js';
+import {
+  addOutputOptions,
+  addTargetOptions,
+  emitReport,
+  type OutputFlags,
+  type TargetFlags,
+  withClient,
+} from '../shared.js';
+
+interface LintFlags extends OutputFlags, TargetFlags {
+  db?: string | boolean;
+  profile?: string;
+  preset?: string;
+  config?: string;
+  pgVersion?: string;
+  since?: string;
+  listRules?: boolean;
+}
+
+function parseProfiles(value: string | undefined): Profile[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.includes('all')) return ['safety', 'design', 'style'];
+  for (const p of parts)
+    if (!isProfile(p)) throw new UsageError(`--profile takes safety, design, style or all, got "${p}"`);
+  return parts as Profile[];
+}
+
+/**
+ * `dbsage lint <files|dirs> [--db [url]]`: replays migrations in order through a schema model (seeded from the
+ * live catalog with `--db`) and reports migration-safety and design findings. Syntax errors become findings
+ * with their location, the other files are still linted, and the exit code is 2.
+ */
+export const command: CommandModule = {
+  name: 'lint',
+  order: 20,
+  register(program, ctx) {
+    const cmd = program
+      .command('lint')
+      .description('lint SQL migrations and schema files (and, with --db, the live catalog) for safety and design')
+      .argument('[paths...]', 'SQL files or directories, in migration order')
+      .option('--db [url]', 'seed the schema model from a live database (URL, or DATABASE_URL / PG* env)')
+      .addOption(new Option('--profile <profiles>', 'rule profiles: safety,design,style or all (default all)'))
+      .addOption(
+        new Option('--preset <tool>', 'migration tool: how it orders files and wraps transactions').choices([
+          ...PRESET_IDS,
+        ]),
+      )
+      .option('--config <file>', 'config file (default: dbsage.config.json when present)')
+      .option('--pg-version <major>', 'PostgreSQL major version the migrations target (default 17, or the --db server)')
+      .option('--since <file>', 'files before this one are already deployed: replayed for the model, not reported')
+      .option('--list-rules', 'list the rules and exit');
+    addTargetOptions(addOutputOptions(cmd)).action(async (paths: string[], flags: LintFlags) => {
+      if (flags.listRules) {
+        for (const r of ALL_RULES)
+          ctx.io.stdout(`${r.id.padEnd(38)} ${r.profile.padEnd(7)} ${r.severity.padEnd(9)} ${r.description}\n`);
+        return;
+      }
+      const config = loadLintConfig(ctx.io.cwd, flags.config);
+      const presetId = flags.preset ?? config.preset ?? 'plain';
+      if (!isPresetId(presetId)) throw new UsageError(`unknown preset ${presetId}`);
+      const useDb = flags.db !== undefined || flags.embedded !== undefined;
+      if (paths.length === 0 && !useDb)
+        throw new UsageError('give migration files or directories, or --db to lint a live database');
+      const pgVersion = flags.pgVersion === undefined ? config.pgVersion : Number(flags.pgVersion);
+      if (pgVersion !== undefined && (!Number.isInteger(pgVersion) || pgVersion < 9))
+        throw new UsageError('--pg-version takes a major version such as 15');
+      const bar = progress(ctx.io, Boolean(flags.quiet));
+      const files = collectFiles(paths, { cwd: ctx.io.cwd, preset: PRESETS[presetId], ignore: config.ignore });
+      if (paths.length > 0 && files.length === 0) throw new InputError(`no SQL files found in ${paths.join(', ')}`);
+      let history = flags.since !== undefined;
+      if (flags.since !== undefined && !files.some((f) => f.display === flags.since || f.path.endsWith(flags.since!))) {
+        throw new UsageError(`--since ${flags.since} is not one of the files to lint`);
+      }
+      const sources: LintSource[] = files.map((f) => {
+        if (history && (f.display === flags.since || f.path.endsWith(flags.since!))) history = false;
+        let text: string;
+        try {
+          text = readFileSync(f.path, 'utf8');
+        } catch (error) {
+          throw new InputError(`cannot read ${f.display}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+            cause: error,
+          });
+        }
+        return { file: f.display, text, history };
+      });
+      let model: SchemaModel | undefined;
+      let target: string | undefined;
+      if (useDb) {
+        bar.update('reading the catalog');
+        const url = typeof flags.db === 'string' ? flags.db : undefined;
+        await withClient(url, flags, async (client) => {
+          target = client.description;
+          const catalog = await client.transaction((tx) => readCatalog(tx, { stats: false }));
+          model = modelFromCatalog(catalog);
+        });
+      }
+      bar.update(`linting ${sources.length} files`);
+      const result = await lintSources(sources, {
+        ...((parseProfiles(flags.profile) ?? config.profiles)
+          ? { profiles: parseProfiles(flags.profile) ?? config.profiles }
+          : {}),
+        rules: config.rules,
+        preset: presetId,
+        ...(config.transaction ? { transaction: config.transaction } : {}),
+        ...(pgVersion !== undefined ? { pgVersion } : {}),
+        ...(model ? { model } : {}),
+        ...(config.smallTableBytes !== undefined ? { smallTableBytes: config.smallTableBytes } : {}),
+        ...(config.largeTableBytes !== undefined ? { largeTableBytes: config.largeTableBytes } : {}),
+      });
+      bar.done();
+      const report = {
+        title: 'dbsage lint',
+        ...(target ? { target } : {}),
+        findings: result.findings,
+        notes: [
+          `${result.files} file${result.files === 1 ? '' : 's'}, ${result.statements} statements, preset ${presetId}, ${result.rules.length} rules`,
+          ...(result.syntaxErrors
+            ? [
+                `${result.syntaxErrors} syntax error${result.syntaxErrors === 1 ? '' : 's'}: those statements were not linted`,
+              ]
+            : []),
+        ],
+        sources: result.sources,
+      };
+      ctx.setExitCode(emitReport(report, flags, ctx.io));
+      if (result.syntaxErrors > 0) ctx.setExitCode(2);
+    });
+  },
+};
