@@ -294,6 +294,11 @@ export function parseTextPlan(input: string): Plan {
     }
     const trimmed = raw.trim();
     if (!trimmed) continue;
+    // "Planning:" (PG 13+ with BUFFERS) opens a statement-level section: its Buffers line is not a node's.
+    if (trimmed === 'Planning:' || trimmed === 'Execution:') {
+      stack.length = 0;
+      continue;
+    }
     const planningTime = /^Planning Time: ([\d.]+) ms/.exec(trimmed);
     if (planningTime) {
       planning = Number(planningTime[1]);
