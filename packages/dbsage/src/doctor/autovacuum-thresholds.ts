@@ -57,7 +57,8 @@ export function tableThresholds(t: TableStats, g: AutovacuumSettings): Autovacuu
     return n;
   };
   const enabledOpt = t.reloptions.autovacuum_enabled;
-  const enabled = g.autovacuum && !(enabledOpt !== undefined && ['false', 'off', '0', 'no'].includes(enabledOpt.toLowerCase()));
+  const enabled =
+    g.autovacuum && !(enabledOpt !== undefined && ['false', 'off', '0', 'no'].includes(enabledOpt.toLowerCase()));
   const vacuumThreshold = opt('autovacuum_vacuum_threshold', g.vacuumThreshold);
   const vacuumScaleFactor = opt('autovacuum_vacuum_scale_factor', g.vacuumScaleFactor);
   const analyzeThreshold = opt('autovacuum_analyze_threshold', g.analyzeThreshold);

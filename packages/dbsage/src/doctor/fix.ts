@@ -70,7 +70,9 @@ export function classifyStatement(ast: AstNode): { allowed: boolean; reason?: st
     }
     case 'VacuumStmt': {
       const full = ((node.options ?? []) as AstNode[]).some((o) => o.DefElem?.defname === 'full');
-      return full ? { allowed: false, reason: 'VACUUM FULL locks the table exclusively for the whole rewrite' } : { allowed: true };
+      return full
+        ? { allowed: false, reason: 'VACUUM FULL locks the table exclusively for the whole rewrite' }
+        : { allowed: true };
     }
     case 'ReindexStmt': {
       const concurrent = ((node.params ?? []) as AstNode[]).some((o) => o.DefElem?.defname === 'concurrently');
@@ -79,14 +81,18 @@ export function classifyStatement(ast: AstNode): { allowed: boolean; reason?: st
         : { allowed: false, reason: 'only REINDEX INDEX CONCURRENTLY is run' };
     }
     case 'IndexStmt':
-      return node.concurrent ? { allowed: true } : { allowed: false, reason: 'CREATE INDEX without CONCURRENTLY blocks writes' };
+      return node.concurrent
+        ? { allowed: true }
+        : { allowed: false, reason: 'CREATE INDEX without CONCURRENTLY blocks writes' };
     case 'DropStmt':
       return node.removeType === 'OBJECT_INDEX' && node.concurrent
         ? { allowed: true }
         : { allowed: false, reason: 'only DROP INDEX CONCURRENTLY is run' };
     case 'AlterTableStmt': {
       const cmds = (node.cmds ?? []) as AstNode[];
-      const ok = cmds.length > 0 && cmds.every((c) => ['AT_SetRelOptions', 'AT_ResetRelOptions'].includes(c.AlterTableCmd?.subtype));
+      const ok =
+        cmds.length > 0 &&
+        cmds.every((c) => ['AT_SetRelOptions', 'AT_ResetRelOptions'].includes(c.AlterTableCmd?.subtype));
       return ok ? { allowed: true } : { allowed: false, reason: 'only storage-parameter changes (SET/RESET) are run' };
     }
     case 'TransactionStmt':
@@ -94,7 +100,10 @@ export function classifyStatement(ast: AstNode): { allowed: boolean; reason?: st
         ? { allowed: true }
         : { allowed: false, reason: 'transaction control is not a fix' };
     default:
-      return { allowed: false, reason: `${kind ?? 'this statement'} is not among the statements dbsage fix runs; review and run it yourself` };
+      return {
+        allowed: false,
+        reason: `${kind ?? 'this statement'} is not among the statements dbsage fix runs; review and run it yourself`,
+      };
   }
 }
 
@@ -121,10 +130,17 @@ export async function planFix(client: PgClient, fingerprint: string, opts: PlanF
   const check = DOCTOR_CHECKS.find((c) => c.id === ruleId);
   if (!check) throw new UsageError(`"${fingerprint}" is not a doctor finding fingerprint (expected <check-id>:<hash>)`);
   const capabilities = await client.transaction((tx) => detectCapabilities(tx));
-  const result = await runDoctor({ client, capabilities, only: [check.id], ...(opts.options ? { options: opts.options } : {}) });
+  const result = await runDoctor({
+    client,
+    capabilities,
+    only: [check.id],
+    ...(opts.options ? { options: opts.options } : {}),
+  });
   const outcome = result.outcomes[0];
   if (outcome && outcome.status !== 'ok') {
-    throw new InputError(`check ${check.id} could not run (${outcome.reason ?? outcome.status}), so the finding cannot be confirmed`);
+    throw new InputError(
+      `check ${check.id} could not run (${outcome.reason ?? outcome.status}), so the finding cannot be confirmed`,
+    );
   }
   const finding = result.findings.find((f) => f.fingerprint === fingerprint);
   if (!finding) {
@@ -166,7 +182,12 @@ export async function applyFix(client: PgClient, plan: FixPlan, options: ApplyFi
       const started = performance.now();
       try {
         const r = await session.query(s.sql);
-        results.push({ sql: s.sql, ok: true, rows: r.rows as Record<string, unknown>[], millis: performance.now() - started });
+        results.push({
+          sql: s.sql,
+          ok: true,
+          rows: r.rows as Record<string, unknown>[],
+          millis: performance.now() - started,
+        });
       } catch (error) {
         results.push({
           sql: s.sql,

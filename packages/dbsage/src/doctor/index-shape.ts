@@ -54,3 +54,34 @@ export function describeKeys(i: IndexInfo): string {
   const inc = names.slice(i.keyCount);
   return `(${keys})${inc.length ? ` INCLUDE (${inc.join(', ')})` : ''}`;
 }
+
+/** Which of two identical indexes to keep first: the one that enforces something, then the more used, then the older. */
+export function keepOrder(a: IndexInfo, b: IndexInfo): number {
+  const rank = (i: IndexInfo) =>
+    i.primary ? 4 : i.constraintName ? 3 : i.unique || i.exclusion ? 2 : i.replicaIdentity ? 1 : 0;
+  return rank(b) - rank(a) || b.scans - a.scans || a.oid - b.oid;
+}
+
+/** True when two indexes are identical: comparable, same keys and the same INCLUDE set. */
+export function identical(a: IndexInfo, b: IndexInfo): boolean {
+  return (
+    comparable(a, b) &&
+    keyList(a).join(',') === keyList(b).join(',') &&
+    [...includeList(a)].sort().join(',') === [...includeList(b)].sort().join(',')
+  );
+}
+
+/** Groups of identical indexes on one table's index list: the one to keep and the duplicates to drop. */
+export function duplicateGroups(group: readonly IndexInfo[]): { keep: IndexInfo; drop: IndexInfo[] }[] {
+  const done = new Set<number>();
+  const out: { keep: IndexInfo; drop: IndexInfo[] }[] = [];
+  for (const a of group) {
+    if (done.has(a.oid)) continue;
+    const same = group.filter((b) => identical(a, b));
+    if (same.length < 2) continue;
+    for (const s of same) done.add(s.oid);
+    const [keep, ...drop] = [...same].sort(keepOrder);
+    out.push({ keep: keep!, drop });
+  }
+  return out;
+}

@@ -7,8 +7,8 @@ import type { AnalyzerContext, AnalyzerOutcome } from '../findings/registry.js';
 import { runAnalyzers } from '../findings/registry.js';
 import { DOCTOR_CHECKS } from './all-checks.js';
 import type { DoctorCheck, LimitingPrivilege } from './check.js';
-import { rawDatabaseStats } from './sources.js';
 import { type Snapshot, takeSnapshot } from './snapshot.js';
+import { rawDatabaseStats } from './sources.js';
 import { attachDoctorState } from './state.js';
 
 /** Inputs of a doctor run. */
@@ -71,15 +71,24 @@ export async function missingPrivileges(client: PgClient, caps: Capabilities): P
   const user = caps.currentUser;
   const out: MissingPrivilege[] = [];
   if (!caps.canReadAllStats) {
-    out.push({ privilege: 'read_all_stats', grant: `GRANT pg_read_all_stats TO ${user};  -- or GRANT pg_monitor TO ${user};` });
+    out.push({
+      privilege: 'read_all_stats',
+      grant: `GRANT pg_read_all_stats TO ${user};  -- or GRANT pg_monitor TO ${user};`,
+    });
   }
   const scan = (
     await client.query<{ ok: boolean }>("SELECT pg_has_role(current_user, 'pg_stat_scan_tables', 'USAGE') AS ok")
   ).rows[0]?.ok;
   if (!scan) {
-    out.push({ privilege: 'stat_scan_tables', grant: `GRANT pg_stat_scan_tables TO ${user};  -- or GRANT pg_monitor TO ${user};` });
+    out.push({
+      privilege: 'stat_scan_tables',
+      grant: `GRANT pg_stat_scan_tables TO ${user};  -- or GRANT pg_monitor TO ${user};`,
+    });
   }
-  out.push({ privilege: 'superuser', grant: 'a superuser (or the table owner) sees every table\'s pg_stats and sequence' });
+  out.push({
+    privilege: 'superuser',
+    grant: "a superuser (or the table owner) sees every table's pg_stats and sequence",
+  });
   return out;
 }
 
@@ -122,9 +131,7 @@ export async function runDoctor(input: DoctorRunInput): Promise<DoctorRunResult>
   if (input.since) {
     const current = await rawDatabaseStats(ctx);
     if (input.since.databaseName !== current.database) {
-      throw new InputError(
-        `the --since snapshot is of database ${input.since.databaseName}, not ${current.database}`,
-      );
+      throw new InputError(`the --since snapshot is of database ${input.since.databaseName}, not ${current.database}`);
     }
   }
   const analyzers =

@@ -142,7 +142,11 @@ export function backendActionSql(action: 'cancel' | 'terminate', backend: Backen
 }
 
 /** Counts by a key, largest first, at most `top` entries. */
-export function breakdown(backends: readonly Backend[], key: (b: Backend) => string | null, top = 10): Record<string, number> {
+export function breakdown(
+  backends: readonly Backend[],
+  key: (b: Backend) => string | null,
+  top = 10,
+): Record<string, number> {
   const counts = new Map<string, number>();
   for (const b of backends) {
     const k = key(b) ?? '(unknown)';

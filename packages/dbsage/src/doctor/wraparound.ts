@@ -1,6 +1,6 @@
+import { qualifiedName } from '../engines/postgres/quote.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import type { AnalyzerContext } from '../findings/registry.js';
-import { qualifiedName } from '../engines/postgres/quote.js';
 import { autovacuumSettings } from './autovacuum-thresholds.js';
 import { makeFinding } from './make-finding.js';
 import { climb } from './severity.js';
@@ -20,10 +20,31 @@ export const WRAPAROUND_LIMIT = 2 ** 31;
 
 /** Options shared by both wraparound checks. */
 export const WRAPAROUND_OPTIONS = {
-  lowFreezeMaxAgeFactor: { type: 'number', default: 1.25, min: 0, description: 'age as a multiple of the freeze max age from which it is reported (low): anti-wraparound vacuum is not keeping up' },
-  mediumPercentOfLimit: { type: 'number', default: 25, min: 0, description: 'age as a % of 2^31 from which severity is medium' },
-  highPercentOfLimit: { type: 'number', default: 50, min: 0, description: 'age as a % of 2^31 from which severity is high' },
-  criticalPercentOfLimit: { type: 'number', default: 75, min: 0, description: 'age as a % of 2^31 from which severity is critical' },
+  lowFreezeMaxAgeFactor: {
+    type: 'number',
+    default: 1.25,
+    min: 0,
+    description:
+      'age as a multiple of the freeze max age from which it is reported (low): anti-wraparound vacuum is not keeping up',
+  },
+  mediumPercentOfLimit: {
+    type: 'number',
+    default: 25,
+    min: 0,
+    description: 'age as a % of 2^31 from which severity is medium',
+  },
+  highPercentOfLimit: {
+    type: 'number',
+    default: 50,
+    min: 0,
+    description: 'age as a % of 2^31 from which severity is high',
+  },
+  criticalPercentOfLimit: {
+    type: 'number',
+    default: 75,
+    min: 0,
+    description: 'age as a % of 2^31 from which severity is critical',
+  },
   maxTables: { type: 'number', default: 10, min: 0, description: 'tables of the current database reported at most' },
 } as const;
 
@@ -93,7 +114,10 @@ export async function wraparoundFindings(
           ? {
               sql: tables
                 .slice(0, 3)
-                .filter((t) => ageOf(t) >= freezeMaxAge * Math.min(o.lowFreezeMaxAgeFactor, 1) || ageOf(t) === ageOf(tables[0]!))
+                .filter(
+                  (t) =>
+                    ageOf(t) >= freezeMaxAge * Math.min(o.lowFreezeMaxAgeFactor, 1) || ageOf(t) === ageOf(tables[0]!),
+                )
                 .map((t) => `VACUUM (FREEZE, ANALYZE) ${qualifiedName(t.schema, t.name)};`)
                 .join('\n'),
               steps: [

@@ -1,5 +1,5 @@
-import type { Finding } from '../../findings/finding.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { autovacuumSettings, tableThresholds } from '../autovacuum-thresholds.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
@@ -17,8 +17,18 @@ export const autovacuumDisabled = defineCheck({
   category: 'config',
   description: 'Autovacuum disabled globally, through track_counts, or per table',
   options: {
-    minBytes: { type: 'number', default: 1024 * 1024, min: 0, description: 'tables smaller than this (and without dead tuples) are low' },
-    highFreezeAgePercent: { type: 'number', default: 50, min: 0, description: 'table xid age as a % of autovacuum_freeze_max_age from which severity is high' },
+    minBytes: {
+      type: 'number',
+      default: 1024 * 1024,
+      min: 0,
+      description: 'tables smaller than this (and without dead tuples) are low',
+    },
+    highFreezeAgePercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'table xid age as a % of autovacuum_freeze_max_age from which severity is high',
+    },
   },
   async run(ctx, o) {
     const s = await settings(ctx);
@@ -26,7 +36,7 @@ export const autovacuumDisabled = defineCheck({
     const findings: Finding[] = [];
     for (const name of ['autovacuum', 'track_counts'] as const) {
       const setting = s.get(name);
-      if (!setting || setting.setting !== 'off') continue;
+      if (setting?.setting !== 'off') continue;
       findings.push(
         makeFinding({
           ruleId: 'autovacuum-disabled',

@@ -2,7 +2,7 @@ import type { Finding } from '../../findings/finding.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb, maxSeverity } from '../severity.js';
-import { activity, backendActionSql, type Backend, clip } from '../sources.js';
+import { activity, type Backend, backendActionSql, clip } from '../sources.js';
 import { query } from '../state.js';
 import { formatSeconds, round } from '../units.js';
 
@@ -28,10 +28,25 @@ export const blockedSessions = defineCheck({
   category: 'query',
   description: 'Sessions blocked by others (pg_blocking_pids), with both queries and the wait durations',
   options: {
-    minWaitSeconds: { type: 'number', default: 5, min: 0, description: 'wait time from which a blocked session counts' },
-    mediumWaitSeconds: { type: 'number', default: 30, min: 0, description: 'longest wait from which severity is medium' },
+    minWaitSeconds: {
+      type: 'number',
+      default: 5,
+      min: 0,
+      description: 'wait time from which a blocked session counts',
+    },
+    mediumWaitSeconds: {
+      type: 'number',
+      default: 30,
+      min: 0,
+      description: 'longest wait from which severity is medium',
+    },
     highWaitSeconds: { type: 'number', default: 300, min: 0, description: 'longest wait from which severity is high' },
-    highBlockedSessions: { type: 'number', default: 10, min: 1, description: 'sessions blocked behind one head from which severity is high' },
+    highBlockedSessions: {
+      type: 'number',
+      default: 10,
+      min: 1,
+      description: 'sessions blocked behind one head from which severity is high',
+    },
   },
   limitations: [{ without: 'read_all_stats', effect: "other users' blocked and blocking queries are hidden" }],
   async run(ctx, o) {
@@ -39,9 +54,10 @@ export const blockedSessions = defineCheck({
     const byPid = new Map(all.map((b) => [b.pid, b]));
     const candidates = all.filter((b) => b.blockingPids.length > 0);
     if (candidates.length === 0) return [];
-    const waitStart = (ctx.capabilities?.serverVersionNum ?? 150000) >= 140000
-      ? 'EXTRACT(EPOCH FROM clock_timestamp() - l.waitstart)::float8'
-      : 'NULL::float8';
+    const waitStart =
+      (ctx.capabilities?.serverVersionNum ?? 150000) >= 140000
+        ? 'EXTRACT(EPOCH FROM clock_timestamp() - l.waitstart)::float8'
+        : 'NULL::float8';
     const locks = await query<Record<string, unknown>>(
       ctx,
       `SELECT l.pid, l.locktype, l.mode, l.relation::regclass::text AS relation, l.page, l.tuple,

@@ -1,5 +1,5 @@
-import type { Finding } from '../../findings/finding.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
@@ -16,11 +16,26 @@ export const cacheHitRate = defineCheck({
   category: 'health',
   description: 'Table and index cache hit rates, overall and per large table',
   options: {
-    minHitPercent: { type: 'number', default: 99, min: 0, description: 'hit rate below which a finding is raised (low)' },
+    minHitPercent: {
+      type: 'number',
+      default: 99,
+      min: 0,
+      description: 'hit rate below which a finding is raised (low)',
+    },
     mediumHitPercent: { type: 'number', default: 95, min: 0, description: 'hit rate below which severity is medium' },
     highHitPercent: { type: 'number', default: 80, min: 0, description: 'hit rate below which severity is high' },
-    minBlocks: { type: 'number', default: 10_000, min: 0, description: 'block accesses needed before a rate is judged' },
-    largeTableBytes: { type: 'number', default: 100 * 1024 * 1024, min: 0, description: 'tables from this size get their own finding (accepts 100MB)' },
+    minBlocks: {
+      type: 'number',
+      default: 10_000,
+      min: 0,
+      description: 'block accesses needed before a rate is judged',
+    },
+    largeTableBytes: {
+      type: 'number',
+      default: 100 * 1024 * 1024,
+      min: 0,
+      description: 'tables from this size get their own finding (accepts 100MB)',
+    },
     maxTables: { type: 'number', default: 10, min: 0, description: 'per-table findings at most' },
   },
   async run(ctx, o) {

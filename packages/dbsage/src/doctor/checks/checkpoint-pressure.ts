@@ -14,8 +14,18 @@ export const checkpointPressure = defineCheck({
   category: 'config',
   description: 'Checkpoints requested (max_wal_size reached) versus timed',
   options: {
-    minCheckpoints: { type: 'number', default: 20, min: 1, description: 'checkpoints needed before the ratio is judged' },
-    lowRequestedPercent: { type: 'number', default: 10, min: 0, description: 'share of requested checkpoints from which a finding is raised (low)' },
+    minCheckpoints: {
+      type: 'number',
+      default: 20,
+      min: 1,
+      description: 'checkpoints needed before the ratio is judged',
+    },
+    lowRequestedPercent: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'share of requested checkpoints from which a finding is raised (low)',
+    },
     mediumRequestedPercent: { type: 'number', default: 30, min: 0, description: 'share from which severity is medium' },
     highRequestedPercent: { type: 'number', default: 70, min: 0, description: 'share from which severity is high' },
   },
@@ -24,7 +34,11 @@ export const checkpointPressure = defineCheck({
     const total = cp.timed + cp.requested;
     if (total < o.minCheckpoints) return [];
     const share = percent(cp.requested, total);
-    const severity = climb(share, { low: o.lowRequestedPercent, medium: o.mediumRequestedPercent, high: o.highRequestedPercent });
+    const severity = climb(share, {
+      low: o.lowRequestedPercent,
+      medium: o.mediumRequestedPercent,
+      high: o.highRequestedPercent,
+    });
     if (!severity) return [];
     const s = await settings(ctx);
     const maxWal = s.get('max_wal_size');
@@ -42,11 +56,17 @@ export const checkpointPressure = defineCheck({
           requestedPercent: share,
           maxWalSize: maxWal ? `${maxWal.setting}${maxWal.unit ?? ''}` : null,
           checkpointTimeoutSeconds: Number(s.get('checkpoint_timeout')?.setting ?? 300),
-          window: cp.isWindow ? 'since snapshot' : cp.statsReset ? `since stats reset ${cp.statsReset}` : 'since statistics began',
+          window: cp.isWindow
+            ? 'since snapshot'
+            : cp.statsReset
+              ? `since stats reset ${cp.statsReset}`
+              : 'since statistics began',
         },
         remediation: {
           sql: `ALTER SYSTEM SET max_wal_size = '${Math.max(2, Math.round((Number(maxWal?.setting ?? 1024) * 2) / 1024))}GB';\nSELECT pg_reload_conf();`,
-          steps: ['Check the server log with log_checkpoints = on: "checkpoint starting: wal" lines confirm the cause.'],
+          steps: [
+            'Check the server log with log_checkpoints = on: "checkpoint starting: wal" lines confirm the cause.',
+          ],
         },
         object: 'cluster',
         identity: ['cluster'],

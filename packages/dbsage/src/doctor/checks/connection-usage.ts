@@ -14,7 +14,12 @@ export const connectionUsage = defineCheck({
   category: 'health',
   description: 'Client connections as a % of max_connections minus reserved slots, with a breakdown',
   options: {
-    mediumPercent: { type: 'number', default: 70, min: 0, description: 'usage from which a finding is raised (medium)' },
+    mediumPercent: {
+      type: 'number',
+      default: 70,
+      min: 0,
+      description: 'usage from which a finding is raised (medium)',
+    },
     highPercent: { type: 'number', default: 85, min: 0, description: 'usage from which severity is high' },
     criticalPercent: { type: 'number', default: 95, min: 0, description: 'usage from which severity is critical' },
   },

@@ -14,7 +14,12 @@ export const deadlocks = defineCheck({
   description: 'Deadlocks in this database, as a count and a rate per day',
   options: {
     minDeadlocks: { type: 'number', default: 1, min: 1, description: 'deadlocks from which a finding is raised (low)' },
-    mediumPerDay: { type: 'number', default: 10, min: 0, description: 'deadlocks per day from which severity is medium' },
+    mediumPerDay: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'deadlocks per day from which severity is medium',
+    },
     highPerDay: { type: 'number', default: 100, min: 0, description: 'deadlocks per day from which severity is high' },
   },
   async run(ctx, o) {
@@ -22,7 +27,8 @@ export const deadlocks = defineCheck({
     if (db.deadlocks < o.minDeadlocks) return [];
     const days = db.windowSeconds ? db.windowSeconds / 86_400 : null;
     const perDay = days && days > 0 ? db.deadlocks / Math.max(days, 1 / 24) : null;
-    const severity = (perDay === null ? undefined : climb(perDay, { medium: o.mediumPerDay, high: o.highPerDay })) ?? 'low';
+    const severity =
+      (perDay === null ? undefined : climb(perDay, { medium: o.mediumPerDay, high: o.highPerDay })) ?? 'low';
     return [
       makeFinding({
         ruleId: 'deadlocks',
@@ -36,7 +42,11 @@ export const deadlocks = defineCheck({
           deadlocks: db.deadlocks,
           perDay: perDay === null ? null : round(perDay, 2),
           windowSeconds: db.windowSeconds === null ? null : round(db.windowSeconds),
-          window: db.isWindow ? 'since snapshot' : db.statsReset ? `since stats reset ${db.statsReset}` : 'since statistics began',
+          window: db.isWindow
+            ? 'since snapshot'
+            : db.statsReset
+              ? `since stats reset ${db.statsReset}`
+              : 'since statistics began',
           transactions: db.xactCommit + db.xactRollback,
         },
         remediation: {

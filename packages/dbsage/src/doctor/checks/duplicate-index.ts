@@ -1,17 +1,11 @@
-import type { Finding } from '../../findings/finding.js';
 import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { defineCheck } from '../check.js';
-import { byTable, comparable, describeKeys, enforces, includeList, keyList } from '../index-shape.js';
+import { byTable, describeKeys, duplicateGroups } from '../index-shape.js';
 import { INDEX_WASTE_OPTIONS, wasteSeverity } from '../index-waste.js';
 import { makeFinding } from '../make-finding.js';
-import { indexes, type IndexInfo } from '../sources.js';
+import { indexes } from '../sources.js';
 import { formatBytes } from '../units.js';
-
-/** Which of two identical indexes to keep: the one that enforces something, then the more used, then the older. */
-function keepFirst(a: IndexInfo, b: IndexInfo): number {
-  const rank = (i: IndexInfo) => (i.primary ? 4 : i.constraintName ? 3 : i.unique || i.exclusion ? 2 : i.replicaIdentity ? 1 : 0);
-  return rank(b) - rank(a) || b.scans - a.scans || a.oid - b.oid;
-}
 
 /**
  * `duplicate-index`: indexes identical to another on the same table — same method, keys (column, operator class,
@@ -26,20 +20,8 @@ export const duplicateIndex = defineCheck({
   options: INDEX_WASTE_OPTIONS,
   async run(ctx, o) {
     const findings: Finding[] = [];
-    for (const list of byTable((await indexes(ctx)).filter((i) => i.valid))) {
-      const group = list[1];
-      const done = new Set<number>();
-      for (const a of group) {
-        if (done.has(a.oid)) continue;
-        const same = group.filter(
-          (b) =>
-            comparable(a, b) &&
-            keyList(a).join(',') === keyList(b).join(',') &&
-            [...includeList(a)].sort().join(',') === [...includeList(b)].sort().join(','),
-        );
-        if (same.length < 2) continue;
-        for (const s of same) done.add(s.oid);
-        const [keep, ...drop] = [...same].sort(keepFirst);
+    for (const [, group] of byTable((await indexes(ctx)).filter((i) => i.valid))) {
+      for (const { keep, drop } of duplicateGroups(group)) {
         for (const d of drop) {
           const bothConstraints = d.constraintName !== null;
           const dropSql = bothConstraints
@@ -50,7 +32,7 @@ export const duplicateIndex = defineCheck({
               ruleId: 'duplicate-index',
               category: 'index',
               severity: wasteSeverity(d, o),
-              title: `Index ${qualifiedName(d.schema, d.name)} duplicates ${qualifiedName(keep!.schema, keep!.name)} on ${qualifiedName(d.schema, d.table)} ${describeKeys(d)}`,
+              title: `Index ${qualifiedName(d.schema, d.name)} duplicates ${qualifiedName(keep.schema, keep.name)} on ${qualifiedName(d.schema, d.table)} ${describeKeys(d)}`,
               summary:
                 'Two identical indexes cost twice the writes, memory and disk for no read benefit; the planner uses one of them. Drop the duplicate.',
               evidence: {
@@ -60,10 +42,10 @@ export const duplicateIndex = defineCheck({
                 duplicateSizeBytes: d.sizeBytes,
                 duplicateScans: d.scans,
                 duplicateConstraint: d.constraintName,
-                kept: keep!.name,
-                keptDefinition: keep!.definition,
-                keptScans: keep!.scans,
-                keptConstraint: keep!.constraintName,
+                kept: keep.name,
+                keptDefinition: keep.definition,
+                keptScans: keep.scans,
+                keptConstraint: keep.constraintName,
                 savingBytes: d.sizeBytes,
               },
               remediation: bothConstraints

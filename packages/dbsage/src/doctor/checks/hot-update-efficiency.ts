@@ -16,9 +16,19 @@ export const hotUpdateEfficiency = defineCheck({
   description: 'Update-heavy tables with a low share of HOT updates',
   options: {
     minUpdates: { type: 'number', default: 10_000, min: 0, description: 'updates needed before a table is judged' },
-    lowHotPercent: { type: 'number', default: 50, min: 0, description: 'HOT share below which a table is reported (low)' },
+    lowHotPercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'HOT share below which a table is reported (low)',
+    },
     mediumHotPercent: { type: 'number', default: 10, min: 0, description: 'HOT share below which severity is medium' },
-    mediumUpdates: { type: 'number', default: 1_000_000, min: 0, description: 'updates from which a low HOT share is at least medium' },
+    mediumUpdates: {
+      type: 'number',
+      default: 1_000_000,
+      min: 0,
+      description: 'updates from which a low HOT share is at least medium',
+    },
     maxFindings: { type: 'number', default: 20, min: 1, description: 'tables reported at most' },
   },
   async run(ctx, o) {
@@ -48,7 +58,8 @@ export const hotUpdateEfficiency = defineCheck({
             tableBytes: t.tableBytes,
           },
           remediation: {
-            sql: fillfactor >= 100 ? `ALTER TABLE ${qualifiedName(t.schema, t.name)} SET (fillfactor = 90);` : undefined,
+            sql:
+              fillfactor >= 100 ? `ALTER TABLE ${qualifiedName(t.schema, t.name)} SET (fillfactor = 90);` : undefined,
             steps: [
               'Check which updated columns are indexed: an update of any indexed column can never be HOT.',
               'A new fillfactor applies to pages written from now on; existing pages change only after a rewrite (pg_repack, VACUUM FULL).',

@@ -13,10 +13,20 @@ export const idleConnections = defineCheck({
   category: 'health',
   description: 'Share of idle client connections (pool sizing hint)',
   options: {
-    minConnections: { type: 'number', default: 20, min: 1, description: 'client connections needed before the idle share is judged' },
+    minConnections: {
+      type: 'number',
+      default: 20,
+      min: 1,
+      description: 'client connections needed before the idle share is judged',
+    },
     lowPercent: { type: 'number', default: 50, min: 0, description: 'idle share from which a finding is raised (low)' },
     mediumPercent: { type: 'number', default: 80, min: 0, description: 'idle share from which severity is medium' },
-    longIdleSeconds: { type: 'number', default: 600, min: 0, description: 'idle time counted as "long idle" in the evidence' },
+    longIdleSeconds: {
+      type: 'number',
+      default: 600,
+      min: 0,
+      description: 'idle time counted as "long idle" in the evidence',
+    },
   },
   limitations: [{ without: 'read_all_stats', effect: "other users' connection states are hidden" }],
   async run(ctx, o) {

@@ -15,22 +15,39 @@ export const idleInTransaction = defineCheck({
   description: 'Sessions idle inside an open transaction (count and oldest)',
   options: {
     minSeconds: { type: 'number', default: 60, min: 0, description: 'idle time from which a session is reported' },
-    mediumFactor: { type: 'number', default: 5, min: 1, description: 'oldest idle time, as a multiple of minSeconds, from which severity is medium' },
-    highFactor: { type: 'number', default: 30, min: 1, description: 'multiple of minSeconds from which severity is high' },
+    mediumFactor: {
+      type: 'number',
+      default: 5,
+      min: 1,
+      description: 'oldest idle time, as a multiple of minSeconds, from which severity is medium',
+    },
+    highFactor: {
+      type: 'number',
+      default: 30,
+      min: 1,
+      description: 'multiple of minSeconds from which severity is high',
+    },
     maxSessions: { type: 'number', default: 20, min: 1, description: 'sessions listed in the evidence' },
   },
   limitations: [{ without: 'read_all_stats', effect: "other users' sessions show no state or timings" }],
   async run(ctx, o) {
     const backends = await clientBackends(ctx);
     const idle = backends
-      .filter((b) => (b.state === 'idle in transaction' || b.state === 'idle in transaction (aborted)') && (b.stateSeconds ?? 0) >= o.minSeconds)
+      .filter(
+        (b) =>
+          (b.state === 'idle in transaction' || b.state === 'idle in transaction (aborted)') &&
+          (b.stateSeconds ?? 0) >= o.minSeconds,
+      )
       .sort((a, b) => (b.stateSeconds ?? 0) - (a.stateSeconds ?? 0));
     if (idle.length === 0) return [];
     const oldest = idle[0]!;
     const oldestSeconds = oldest.stateSeconds ?? 0;
-    let severity = climb(oldestSeconds / Math.max(o.minSeconds, 1e-9), { low: 1, medium: o.mediumFactor, high: o.highFactor }) ?? 'low';
+    let severity =
+      climb(oldestSeconds / Math.max(o.minSeconds, 1e-9), { low: 1, medium: o.mediumFactor, high: o.highFactor }) ??
+      'low';
     // Holding back the xmin horizon makes it worse: dead rows pile up everywhere while it stays open.
-    if (severity === 'low' && idle.some((b) => (b.xminAge ?? 0) > 0 || (b.xidAge ?? 0) > 0) && idle.length >= 5) severity = 'medium';
+    if (severity === 'low' && idle.some((b) => (b.xminAge ?? 0) > 0 || (b.xidAge ?? 0) > 0) && idle.length >= 5)
+      severity = 'medium';
     const sessions = idle.slice(0, o.maxSessions).map((b) => ({
       pid: b.pid,
       user: b.user,

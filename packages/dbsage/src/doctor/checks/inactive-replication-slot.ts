@@ -16,9 +16,24 @@ export const inactiveReplicationSlot = defineCheck({
   category: 'health',
   description: 'Inactive replication slots and the WAL they retain',
   options: {
-    minRetainedBytes: { type: 'number', default: 0, min: 0, description: 'retained WAL below which an inactive slot is ignored' },
-    mediumWalSizeFactor: { type: 'number', default: 1, min: 0, description: 'retained WAL as a multiple of max_wal_size from which severity is medium' },
-    highWalSizeFactor: { type: 'number', default: 10, min: 0, description: 'multiple of max_wal_size from which severity is high' },
+    minRetainedBytes: {
+      type: 'number',
+      default: 0,
+      min: 0,
+      description: 'retained WAL below which an inactive slot is ignored',
+    },
+    mediumWalSizeFactor: {
+      type: 'number',
+      default: 1,
+      min: 0,
+      description: 'retained WAL as a multiple of max_wal_size from which severity is medium',
+    },
+    highWalSizeFactor: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'multiple of max_wal_size from which severity is high',
+    },
   },
   async run(ctx, o) {
     const s = await settings(ctx);
@@ -41,7 +56,11 @@ export const inactiveReplicationSlot = defineCheck({
         const retained = r.retained_bytes === null ? 0 : Number(r.retained_bytes);
         const walStatus = r.wal_status === null ? null : String(r.wal_status);
         let severity =
-          climb(retained, { low: 0, medium: maxWalBytes * o.mediumWalSizeFactor, high: maxWalBytes * o.highWalSizeFactor }) ?? 'low';
+          climb(retained, {
+            low: 0,
+            medium: maxWalBytes * o.mediumWalSizeFactor,
+            high: maxWalBytes * o.highWalSizeFactor,
+          }) ?? 'low';
         if (walStatus === 'lost') severity = 'medium';
         return makeFinding({
           ruleId: 'inactive-replication-slot',

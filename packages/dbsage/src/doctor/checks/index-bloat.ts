@@ -19,10 +19,25 @@ export const indexBloat = defineCheck({
   category: 'index',
   description: 'B-tree index bloat estimated from statistics',
   options: {
-    minBloatPercent: { type: 'number', default: 50, min: 0, description: 'estimated bloat (% of the index) from which it is reported (low)' },
+    minBloatPercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'estimated bloat (% of the index) from which it is reported (low)',
+    },
     mediumBloatPercent: { type: 'number', default: 70, min: 0, description: 'bloat % from which severity is medium' },
-    minBloatBytes: { type: 'number', default: 10 * 1024 * 1024, min: 0, description: 'estimated wasted bytes below which an index is ignored (accepts 10MB)' },
-    highBloatBytes: { type: 'number', default: 10 * 1024 ** 3, min: 0, description: 'wasted bytes from which severity is high (accepts 10GB)' },
+    minBloatBytes: {
+      type: 'number',
+      default: 10 * 1024 * 1024,
+      min: 0,
+      description: 'estimated wasted bytes below which an index is ignored (accepts 10MB)',
+    },
+    highBloatBytes: {
+      type: 'number',
+      default: 10 * 1024 ** 3,
+      min: 0,
+      description: 'wasted bytes from which severity is high (accepts 10GB)',
+    },
   },
   async run(ctx, o) {
     const rows = await query<Record<string, unknown>>(

@@ -17,7 +17,12 @@ export const invalidIndex = defineCheck({
   category: 'index',
   description: 'INVALID indexes from failed concurrent builds (not ones being built now)',
   options: {
-    highBytes: { type: 'number', default: 1024 ** 3, min: 0, description: 'size from which a non-unique invalid index is high (accepts 1GB)' },
+    highBytes: {
+      type: 'number',
+      default: 1024 ** 3,
+      min: 0,
+      description: 'size from which a non-unique invalid index is high (accepts 1GB)',
+    },
   },
   async run(ctx, o) {
     const rows = await query<Record<string, unknown>>(

@@ -15,10 +15,20 @@ export const jitTimeShare = defineCheck({
   description: 'Statements where JIT compilation takes a large share of execution time',
   needs: ['client', 'pg_stat_statements'],
   options: {
-    lowSharePercent: { type: 'number', default: 10, min: 0, description: 'JIT share of the statement\'s time from which it is reported' },
+    lowSharePercent: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: "JIT share of the statement's time from which it is reported",
+    },
     mediumSharePercent: { type: 'number', default: 30, min: 0, description: 'JIT share from which severity is medium' },
     highSharePercent: { type: 'number', default: 60, min: 0, description: 'JIT share from which severity is high' },
-    minJitMillis: { type: 'number', default: 1000, min: 0, description: 'total JIT time of a statement (ms) below which it is ignored' },
+    minJitMillis: {
+      type: 'number',
+      default: 1000,
+      min: 0,
+      description: 'total JIT time of a statement (ms) below which it is ignored',
+    },
     maxFindings: { type: 'number', default: 10, min: 1, description: 'statements reported at most' },
   },
   async run(ctx, o) {
@@ -30,7 +40,8 @@ export const jitTimeShare = defineCheck({
       .sort((a, b) => b.s.jitMillis - a.s.jitMillis)
       .slice(0, o.maxFindings)
       .map(({ s, share }) => {
-        const severity = climb(share, { low: o.lowSharePercent, medium: o.mediumSharePercent, high: o.highSharePercent }) ?? 'low';
+        const severity =
+          climb(share, { low: o.lowSharePercent, medium: o.mediumSharePercent, high: o.highSharePercent }) ?? 'low';
         return makeFinding({
           ruleId: 'jit-time-share',
           category: 'query',

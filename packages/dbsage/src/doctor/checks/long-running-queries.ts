@@ -13,9 +13,24 @@ export const longRunningQueries = defineCheck({
   category: 'query',
   description: 'Queries running longer than a threshold (pg_stat_activity)',
   options: {
-    minSeconds: { type: 'number', default: 60, min: 0, description: 'running time from which a query is reported (low)' },
-    mediumFactor: { type: 'number', default: 5, min: 1, description: 'multiple of minSeconds from which severity is medium' },
-    highFactor: { type: 'number', default: 60, min: 1, description: 'multiple of minSeconds from which severity is high' },
+    minSeconds: {
+      type: 'number',
+      default: 60,
+      min: 0,
+      description: 'running time from which a query is reported (low)',
+    },
+    mediumFactor: {
+      type: 'number',
+      default: 5,
+      min: 1,
+      description: 'multiple of minSeconds from which severity is medium',
+    },
+    highFactor: {
+      type: 'number',
+      default: 60,
+      min: 1,
+      description: 'multiple of minSeconds from which severity is high',
+    },
   },
   limitations: [{ without: 'read_all_stats', effect: "other users' sessions show no query text or timings" }],
   async run(ctx, o) {

@@ -16,7 +16,12 @@ export const missingPrimaryKey = defineCheck({
   category: 'schema',
   description: 'Tables without a primary key',
   options: {
-    mediumRows: { type: 'number', default: 100_000, min: 0, description: 'rows (estimate) from which severity is medium' },
+    mediumRows: {
+      type: 'number',
+      default: 100_000,
+      min: 0,
+      description: 'rows (estimate) from which severity is medium',
+    },
   },
   async run(ctx, o) {
     const rows = await query<Record<string, unknown>>(
@@ -60,14 +65,17 @@ export const missingPrimaryKey = defineCheck({
           table: `${schema}.${name}`,
           rows: count,
           tableBytes: Number(r.table_bytes),
-          replicaIdentity: { d: 'default', n: 'nothing', f: 'full', i: 'index' }[String(r.replident)] ?? String(r.replident),
+          replicaIdentity:
+            { d: 'default', n: 'nothing', f: 'full', i: 'index' }[String(r.replident)] ?? String(r.replident),
           published,
           uniqueNotNullIndex: candidate,
         },
         remediation: candidate
           ? {
               sql: `ALTER TABLE ${table} ADD PRIMARY KEY USING INDEX ${qualifiedName(schema, candidate)};`,
-              steps: [`${candidate} is unique on NOT NULL columns: it can become the primary key without a rebuild (short ACCESS EXCLUSIVE lock).`],
+              steps: [
+                `${candidate} is unique on NOT NULL columns: it can become the primary key without a rebuild (short ACCESS EXCLUSIVE lock).`,
+              ],
             }
           : {
               steps: [

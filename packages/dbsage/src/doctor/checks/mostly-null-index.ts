@@ -16,10 +16,30 @@ export const mostlyNullIndex = defineCheck({
   category: 'index',
   description: 'Single-column B-tree indexes on mostly-NULL columns (suggests a partial index with the saving)',
   options: {
-    minNullPercent: { type: 'number', default: 50, min: 0, description: 'null fraction (%) from which an index is reported' },
-    minBytes: { type: 'number', default: 1024 * 1024, min: 0, description: 'indexes smaller than this are ignored (accepts 1MB)' },
-    mediumSavingBytes: { type: 'number', default: 100 * 1024 * 1024, min: 0, description: 'estimated saving from which severity is medium (accepts 100MB)' },
-    highSavingBytes: { type: 'number', default: 10 * 1024 ** 3, min: 0, description: 'estimated saving from which severity is high' },
+    minNullPercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'null fraction (%) from which an index is reported',
+    },
+    minBytes: {
+      type: 'number',
+      default: 1024 * 1024,
+      min: 0,
+      description: 'indexes smaller than this are ignored (accepts 1MB)',
+    },
+    mediumSavingBytes: {
+      type: 'number',
+      default: 100 * 1024 * 1024,
+      min: 0,
+      description: 'estimated saving from which severity is medium (accepts 100MB)',
+    },
+    highSavingBytes: {
+      type: 'number',
+      default: 10 * 1024 ** 3,
+      min: 0,
+      description: 'estimated saving from which severity is high',
+    },
   },
   limitations: [{ without: 'superuser', effect: 'pg_stats rows of tables the user cannot read are hidden' }],
   async run(ctx, o) {

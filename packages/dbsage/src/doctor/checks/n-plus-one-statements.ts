@@ -15,11 +15,36 @@ export const nPlusOneStatements = defineCheck({
   needs: ['client', 'pg_stat_statements'],
   options: {
     minCalls: { type: 'number', default: 10_000, min: 1, description: 'calls from which a statement is considered' },
-    maxRowsPerCall: { type: 'number', default: 1.5, min: 0, description: 'rows per call at or below which a statement looks like a per-row lookup' },
-    maxMeanMillis: { type: 'number', default: 10, min: 0, description: 'only cheap statements (mean ms) are N+1 candidates' },
-    lowCallSharePercent: { type: 'number', default: 5, min: 0, description: 'share of all calls from which it is reported (low)' },
-    mediumCallSharePercent: { type: 'number', default: 20, min: 0, description: 'share of all calls from which severity is medium' },
-    highCallSharePercent: { type: 'number', default: 50, min: 0, description: 'share of all calls from which severity is high' },
+    maxRowsPerCall: {
+      type: 'number',
+      default: 1.5,
+      min: 0,
+      description: 'rows per call at or below which a statement looks like a per-row lookup',
+    },
+    maxMeanMillis: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'only cheap statements (mean ms) are N+1 candidates',
+    },
+    lowCallSharePercent: {
+      type: 'number',
+      default: 5,
+      min: 0,
+      description: 'share of all calls from which it is reported (low)',
+    },
+    mediumCallSharePercent: {
+      type: 'number',
+      default: 20,
+      min: 0,
+      description: 'share of all calls from which severity is medium',
+    },
+    highCallSharePercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'share of all calls from which severity is high',
+    },
   },
   async run(ctx, o) {
     const all = await statements(ctx);
@@ -59,7 +84,7 @@ export const nPlusOneStatements = defineCheck({
           remediation: {
             steps: [
               'Find the code path issuing this statement in a loop (`dbsage n-plus-one` on a log or trace pinpoints it).',
-              'Load the rows for all parents in one query: `WHERE id = ANY($1)`, a join, or the ORM\'s eager loading.',
+              "Load the rows for all parents in one query: `WHERE id = ANY($1)`, a join, or the ORM's eager loading.",
             ],
           },
           object: `statement ${s.queryId}`,

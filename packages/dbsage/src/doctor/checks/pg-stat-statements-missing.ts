@@ -18,11 +18,19 @@ export const pgStatStatementsMissing = defineCheck({
     const preload = (s.get('shared_preload_libraries')?.setting ?? '').split(',').map((x) => x.trim());
     const loaded = preload.includes('pg_stat_statements');
     const installed = (
-      await query<{ v: string | null }>(ctx, "SELECT extversion AS v FROM pg_extension WHERE extname = 'pg_stat_statements'")
+      await query<{ v: string | null }>(
+        ctx,
+        "SELECT extversion AS v FROM pg_extension WHERE extname = 'pg_stat_statements'",
+      )
     )[0]?.v;
     const track = s.get('pg_stat_statements.track')?.setting ?? null;
     const evidence = { sharedPreloadLibraries: preload.filter(Boolean), installedVersion: installed ?? null, track };
-    const base = { ruleId: 'pg-stat-statements-missing', category: 'config' as const, object: 'cluster', identity: ['cluster'] };
+    const base = {
+      ruleId: 'pg-stat-statements-missing',
+      category: 'config' as const,
+      object: 'cluster',
+      identity: ['cluster'],
+    };
     if (!loaded) {
       return [
         makeFinding({
@@ -44,7 +52,8 @@ export const pgStatStatementsMissing = defineCheck({
           ...base,
           severity: 'low',
           title: 'pg_stat_statements is loaded but not installed in this database',
-          summary: 'The library collects statistics, but the view to read them does not exist in this database. CREATE EXTENSION adds it; no restart needed.',
+          summary:
+            'The library collects statistics, but the view to read them does not exist in this database. CREATE EXTENSION adds it; no restart needed.',
           evidence,
           remediation: { sql: 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements;' },
           identity: ['database'],

@@ -14,7 +14,12 @@ export const preparedTransactions = defineCheck({
   category: 'health',
   description: 'Old prepared (two-phase) transactions',
   options: {
-    minSeconds: { type: 'number', default: 300, min: 0, description: 'age from which a prepared transaction is reported (low)' },
+    minSeconds: {
+      type: 'number',
+      default: 300,
+      min: 0,
+      description: 'age from which a prepared transaction is reported (low)',
+    },
     mediumSeconds: { type: 'number', default: 3600, min: 0, description: 'age from which severity is medium' },
     highSeconds: { type: 'number', default: 24 * 3600, min: 0, description: 'age from which severity is high' },
   },
@@ -55,7 +60,11 @@ export const preparedTransactions = defineCheck({
                 sql: `ROLLBACK PREPARED ${quoteLiteral(gid)};`,
                 steps: ['COMMIT PREPARED instead if the transaction manager recorded it as committed.'],
               }
-            : { steps: [`Connect to ${String(r.database)} and run ROLLBACK PREPARED ${quoteLiteral(gid)}; (or COMMIT PREPARED).`] },
+            : {
+                steps: [
+                  `Connect to ${String(r.database)} and run ROLLBACK PREPARED ${quoteLiteral(gid)}; (or COMMIT PREPARED).`,
+                ],
+              },
           object: `prepared transaction ${gid}`,
           identity: [gid],
         });

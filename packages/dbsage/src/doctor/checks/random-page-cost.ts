@@ -13,7 +13,12 @@ export const randomPageCost = defineCheck({
   category: 'config',
   description: 'random_page_cost at the spinning-disk default on SSD storage',
   options: {
-    storage: { type: 'choice', default: 'unknown', choices: ['unknown', 'ssd', 'hdd'], description: 'what the data directory is on (the server cannot tell)' },
+    storage: {
+      type: 'choice',
+      default: 'unknown',
+      choices: ['unknown', 'ssd', 'hdd'],
+      description: 'what the data directory is on (the server cannot tell)',
+    },
     maxSsdValue: { type: 'number', default: 2, min: 0, description: 'random_page_cost above this is reported on SSD' },
   },
   async run(ctx, o) {
@@ -38,7 +43,7 @@ export const randomPageCost = defineCheck({
           storage: o.storage,
         },
         remediation: {
-          sql: "ALTER SYSTEM SET random_page_cost = 1.1;\nSELECT pg_reload_conf();",
+          sql: 'ALTER SYSTEM SET random_page_cost = 1.1;\nSELECT pg_reload_conf();',
           steps: ['Only on SSD/NVMe or cloud block storage; pass --storage to dbsage doctor to state it.'],
         },
         object: 'cluster',

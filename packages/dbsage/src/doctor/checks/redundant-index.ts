@@ -1,10 +1,10 @@
-import type { Finding } from '../../findings/finding.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { defineCheck } from '../check.js';
-import { byTable, comparable, describeKeys, enforces, includeList, keyList } from '../index-shape.js';
+import { byTable, comparable, describeKeys, duplicateGroups, enforces, includeList, keyList } from '../index-shape.js';
 import { INDEX_WASTE_OPTIONS, wasteSeverity } from '../index-waste.js';
 import { makeFinding } from '../make-finding.js';
-import { indexes, type IndexInfo } from '../sources.js';
+import { type IndexInfo, indexes } from '../sources.js';
 import { formatBytes } from '../units.js';
 
 /** True when `a`'s keys are a leading prefix of `b`'s (and `a` is not identical to `b`). */
@@ -39,10 +39,12 @@ export const redundantIndex = defineCheck({
   async run(ctx, o) {
     const findings: Finding[] = [];
     for (const [, group] of byTable((await indexes(ctx)).filter((i) => i.valid && i.ready))) {
+      // An index duplicate-index already reports for dropping is not reported twice.
+      const dropped = new Set(duplicateGroups(group).flatMap((g) => g.drop.map((d) => d.oid)));
       for (const a of group) {
-        if (a.method !== 'btree' || enforces(a)) continue;
+        if (a.method !== 'btree' || enforces(a) || dropped.has(a.oid)) continue;
         const covering = group
-          .filter((b) => b.oid !== a.oid && comparable(a, b) && isLeftPrefix(a, b))
+          .filter((b) => b.oid !== a.oid && !dropped.has(b.oid) && comparable(a, b) && isLeftPrefix(a, b))
           .sort((x, y) => x.sizeBytes - y.sizeBytes);
         const b = covering[0];
         if (!b) continue;

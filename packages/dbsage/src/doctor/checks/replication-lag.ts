@@ -17,12 +17,32 @@ export const replicationLag = defineCheck({
   category: 'health',
   description: 'Replica lag in bytes and time (primary: per standby; standby: replay delay)',
   options: {
-    lowSeconds: { type: 'number', default: 30, min: 0, description: 'lag in time from which a standby is reported (low)' },
+    lowSeconds: {
+      type: 'number',
+      default: 30,
+      min: 0,
+      description: 'lag in time from which a standby is reported (low)',
+    },
     mediumSeconds: { type: 'number', default: 300, min: 0, description: 'lag from which severity is medium' },
     highSeconds: { type: 'number', default: 3600, min: 0, description: 'lag from which severity is high' },
-    lowBytes: { type: 'number', default: 64 * 1024 * 1024, min: 0, description: 'lag in bytes from which a standby is reported (low, accepts 64MB)' },
-    mediumWalSizeFactor: { type: 'number', default: 1, min: 0, description: 'lag as a multiple of max_wal_size from which severity is medium' },
-    highWalSizeFactor: { type: 'number', default: 10, min: 0, description: 'lag as a multiple of max_wal_size from which severity is high' },
+    lowBytes: {
+      type: 'number',
+      default: 64 * 1024 * 1024,
+      min: 0,
+      description: 'lag in bytes from which a standby is reported (low, accepts 64MB)',
+    },
+    mediumWalSizeFactor: {
+      type: 'number',
+      default: 1,
+      min: 0,
+      description: 'lag as a multiple of max_wal_size from which severity is medium',
+    },
+    highWalSizeFactor: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'lag as a multiple of max_wal_size from which severity is high',
+    },
   },
   limitations: [{ without: 'read_all_stats', effect: 'standby positions and lag columns are hidden' }],
   async run(ctx, o) {
@@ -33,8 +53,14 @@ export const replicationLag = defineCheck({
       maxSeverity(
         bytes === null
           ? undefined
-          : climb(bytes, { low: o.lowBytes, medium: maxWalBytes * o.mediumWalSizeFactor, high: maxWalBytes * o.highWalSizeFactor }),
-        seconds === null ? undefined : climb(seconds, { low: o.lowSeconds, medium: o.mediumSeconds, high: o.highSeconds }),
+          : climb(bytes, {
+              low: o.lowBytes,
+              medium: maxWalBytes * o.mediumWalSizeFactor,
+              high: maxWalBytes * o.highWalSizeFactor,
+            }),
+        seconds === null
+          ? undefined
+          : climb(seconds, { low: o.lowSeconds, medium: o.mediumSeconds, high: o.highSeconds }),
       );
     const findings: Finding[] = [];
     const recovery = (await query<{ r: boolean }>(ctx, 'SELECT pg_is_in_recovery() AS r'))[0]?.r ?? false;
@@ -60,7 +86,11 @@ export const replicationLag = defineCheck({
             title: `This standby replays ${bytes === null ? '?' : formatBytes(bytes)} behind what it received${seconds === null ? '' : ` (${formatSeconds(seconds)})`}`,
             summary:
               'Replay on this standby is behind, so reads here return old data. Long queries on the standby (with max_standby_streaming_delay) or slow I/O are the usual causes.',
-            evidence: { role: 'standby', replayLagBytes: bytes, replayLagSeconds: seconds === null ? null : round(seconds) },
+            evidence: {
+              role: 'standby',
+              replayLagBytes: bytes,
+              replayLagSeconds: seconds === null ? null : round(seconds),
+            },
             remediation: { steps: ['Look for long queries on this standby and for I/O saturation.'] },
             object: 'this standby',
             identity: ['standby'],

@@ -15,8 +15,18 @@ export const rollbackRatio = defineCheck({
   category: 'query',
   description: 'Share of transactions rolled back in this database',
   options: {
-    minTransactions: { type: 'number', default: 10_000, min: 1, description: 'transactions needed before the ratio is judged' },
-    lowPercent: { type: 'number', default: 5, min: 0, description: 'rollback share from which a finding is raised (low)' },
+    minTransactions: {
+      type: 'number',
+      default: 10_000,
+      min: 1,
+      description: 'transactions needed before the ratio is judged',
+    },
+    lowPercent: {
+      type: 'number',
+      default: 5,
+      min: 0,
+      description: 'rollback share from which a finding is raised (low)',
+    },
     mediumPercent: { type: 'number', default: 15, min: 0, description: 'rollback share from which severity is medium' },
     highPercent: { type: 'number', default: 40, min: 0, description: 'rollback share from which severity is high' },
   },
@@ -40,7 +50,11 @@ export const rollbackRatio = defineCheck({
           commits: db.xactCommit,
           rollbacks: db.xactRollback,
           rollbackPercent: ratio,
-          window: db.isWindow ? 'since snapshot' : db.statsReset ? `since stats reset ${db.statsReset}` : 'since statistics began',
+          window: db.isWindow
+            ? 'since snapshot'
+            : db.statsReset
+              ? `since stats reset ${db.statsReset}`
+              : 'since statistics began',
         },
         remediation: {
           steps: [

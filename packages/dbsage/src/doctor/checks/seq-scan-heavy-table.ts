@@ -15,11 +15,36 @@ export const seqScanHeavyTable = defineCheck({
   category: 'index',
   description: 'Large tables read mostly by sequential scans',
   options: {
-    minBytes: { type: 'number', default: 10 * 1024 * 1024, min: 0, description: 'tables smaller than this are ignored (accepts 10MB)' },
-    minSeqScans: { type: 'number', default: 100, min: 0, description: 'sequential scans needed before a table is judged' },
-    minSeqScanPercent: { type: 'number', default: 50, min: 0, description: 'share of scans that are sequential from which a table is reported' },
-    mediumBytes: { type: 'number', default: 1024 ** 3, min: 0, description: 'table size from which severity is medium (accepts 1GB)' },
-    highBytes: { type: 'number', default: 50 * 1024 ** 3, min: 0, description: 'table size from which severity is high' },
+    minBytes: {
+      type: 'number',
+      default: 10 * 1024 * 1024,
+      min: 0,
+      description: 'tables smaller than this are ignored (accepts 10MB)',
+    },
+    minSeqScans: {
+      type: 'number',
+      default: 100,
+      min: 0,
+      description: 'sequential scans needed before a table is judged',
+    },
+    minSeqScanPercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'share of scans that are sequential from which a table is reported',
+    },
+    mediumBytes: {
+      type: 'number',
+      default: 1024 ** 3,
+      min: 0,
+      description: 'table size from which severity is medium (accepts 1GB)',
+    },
+    highBytes: {
+      type: 'number',
+      default: 50 * 1024 ** 3,
+      min: 0,
+      description: 'table size from which severity is high',
+    },
     maxFindings: { type: 'number', default: 20, min: 1, description: 'tables reported at most' },
   },
   async run(ctx, o) {

@@ -7,7 +7,11 @@ import { query } from '../state.js';
 import { formatCount, round } from '../units.js';
 
 /** Largest value of the integer types a sequence can feed. */
-const TYPE_MAX: Record<string, number> = { smallint: 32_767, integer: 2_147_483_647, bigint: 9_223_372_036_854_775_807 };
+const TYPE_MAX: Record<string, number> = {
+  smallint: 32_767,
+  integer: 2_147_483_647,
+  bigint: 2 ** 63 - 1, // not exact in a double; percentages do not need it to be
+};
 
 /**
  * `sequence-overflow`: sequences close to their end, judged against the smaller of the sequence's own
@@ -19,7 +23,12 @@ export const sequenceOverflow = defineCheck({
   category: 'schema',
   description: "Sequences near overflow against the owning column's type and the sequence's own max",
   options: {
-    lowPercent: { type: 'number', default: 50, min: 0, description: 'share of the range used from which it is reported (low)' },
+    lowPercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'share of the range used from which it is reported (low)',
+    },
     mediumPercent: { type: 'number', default: 75, min: 0, description: 'share used from which severity is medium' },
     highPercent: { type: 'number', default: 90, min: 0, description: 'share used from which severity is high' },
     criticalPercent: { type: 'number', default: 98, min: 0, description: 'share used from which severity is critical' },
@@ -55,11 +64,18 @@ export const sequenceOverflow = defineCheck({
       const ascending = increment > 0;
       const seqMax = Number(r.max_value);
       const seqMin = Number(r.min_value);
-      const end = ascending ? Math.min(seqMax, columnMax) : Math.max(seqMin, columnType ? -(TYPE_MAX[columnType] ?? Infinity) - 1 : seqMin);
+      const end = ascending
+        ? Math.min(seqMax, columnMax)
+        : Math.max(seqMin, columnType ? -(TYPE_MAX[columnType] ?? Infinity) - 1 : seqMin);
       const start = ascending ? Math.max(seqMin, 0) : Math.min(seqMax, 0);
       const used = ascending ? (last - start) / (end - start) : (start - last) / (start - end);
       const usedPercent = used * 100;
-      const severity = climb(usedPercent, { low: o.lowPercent, medium: o.mediumPercent, high: o.highPercent, critical: o.criticalPercent });
+      const severity = climb(usedPercent, {
+        low: o.lowPercent,
+        medium: o.mediumPercent,
+        high: o.highPercent,
+        critical: o.criticalPercent,
+      });
       if (!severity) continue;
       const schema = String(r.schema);
       const name = String(r.name);
@@ -95,7 +111,12 @@ export const sequenceOverflow = defineCheck({
             columnType,
           },
           remediation: {
-            steps: steps.length > 0 ? steps : ['The sequence is at its own MAXVALUE: raise it with ALTER SEQUENCE … MAXVALUE, or restart from a free range.'],
+            steps:
+              steps.length > 0
+                ? steps
+                : [
+                    'The sequence is at its own MAXVALUE: raise it with ALTER SEQUENCE … MAXVALUE, or restart from a free range.',
+                  ],
           },
           object: `sequence ${schema}.${name}`,
           identity: [schema, name],

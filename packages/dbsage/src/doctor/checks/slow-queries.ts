@@ -14,10 +14,25 @@ export const slowQueries = defineCheck({
   description: 'Statements with a high mean execution time (pg_stat_statements), with their share of total time',
   needs: ['client', 'pg_stat_statements'],
   options: {
-    minMeanMillis: { type: 'number', default: 100, min: 0, description: 'mean execution time that makes a statement slow (ms)' },
+    minMeanMillis: {
+      type: 'number',
+      default: 100,
+      min: 0,
+      description: 'mean execution time that makes a statement slow (ms)',
+    },
     minCalls: { type: 'number', default: 10, min: 0, description: 'ignore statements called fewer times' },
-    mediumSharePercent: { type: 'number', default: 5, min: 0, description: 'share of total execution time from which severity is medium' },
-    highSharePercent: { type: 'number', default: 25, min: 0, description: 'share of total execution time from which severity is high' },
+    mediumSharePercent: {
+      type: 'number',
+      default: 5,
+      min: 0,
+      description: 'share of total execution time from which severity is medium',
+    },
+    highSharePercent: {
+      type: 'number',
+      default: 25,
+      min: 0,
+      description: 'share of total execution time from which severity is high',
+    },
     maxFindings: { type: 'number', default: 20, min: 1, description: 'report at most this many statements' },
   },
   limitations: [{ without: 'read_all_stats', effect: "other users' statement text is hidden" }],

@@ -1,5 +1,5 @@
-import type { Finding } from '../../findings/finding.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { autovacuumSettings, tableThresholds } from '../autovacuum-thresholds.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
@@ -18,10 +18,20 @@ export const staleVacuumAnalyze = defineCheck({
   category: 'health',
   description: 'Tables with stale statistics (analyze) or never vacuumed after many inserts',
   options: {
-    minRatio: { type: 'number', default: 2, min: 0, description: 'modifications as a multiple of the analyze trigger from which a table is reported (low)' },
+    minRatio: {
+      type: 'number',
+      default: 2,
+      min: 0,
+      description: 'modifications as a multiple of the analyze trigger from which a table is reported (low)',
+    },
     mediumRatio: { type: 'number', default: 10, min: 0, description: 'multiple from which severity is medium' },
     minRows: { type: 'number', default: 1000, min: 0, description: 'tables with fewer live rows are ignored' },
-    mediumRows: { type: 'number', default: 1_000_000, min: 0, description: 'a never-analyzed table from this many rows is medium' },
+    mediumRows: {
+      type: 'number',
+      default: 1_000_000,
+      min: 0,
+      description: 'a never-analyzed table from this many rows is medium',
+    },
     maxFindings: { type: 'number', default: 30, min: 1, description: 'tables reported at most' },
   },
   async run(ctx, o) {
@@ -46,7 +56,10 @@ export const staleVacuumAnalyze = defineCheck({
             medium: o.mediumRatio,
           }),
         ) ?? 'low';
-      const what = [staleAnalyze ? (neverAnalyzed ? 'never analyzed' : 'statistics stale') : null, staleVacuum ? 'never vacuumed' : null]
+      const what = [
+        staleAnalyze ? (neverAnalyzed ? 'never analyzed' : 'statistics stale') : null,
+        staleVacuum ? 'never vacuumed' : null,
+      ]
         .filter(Boolean)
         .join(', ');
       findings.push(
@@ -73,16 +86,22 @@ export const staleVacuumAnalyze = defineCheck({
             thresholdsFromReloptions: th.fromReloptions,
           },
           remediation: {
-            sql: staleVacuum ? `VACUUM (ANALYZE) ${qualifiedName(t.schema, t.name)};` : `ANALYZE ${qualifiedName(t.schema, t.name)};`,
+            sql: staleVacuum
+              ? `VACUUM (ANALYZE) ${qualifiedName(t.schema, t.name)};`
+              : `ANALYZE ${qualifiedName(t.schema, t.name)};`,
             steps: th.enabled
               ? ['If it recurs on a large table, lower its autovacuum_analyze_scale_factor.']
-              : ['Autovacuum is disabled for this table: re-enable it (see autovacuum-disabled) or schedule ANALYZE after bulk loads.'],
+              : [
+                  'Autovacuum is disabled for this table: re-enable it (see autovacuum-disabled) or schedule ANALYZE after bulk loads.',
+                ],
           },
           object: `table ${t.schema}.${t.name}`,
           identity: [t.schema, t.name],
         }),
       );
     }
-    return findings.sort((a, b) => Number(b.evidence.modifiedSinceAnalyze) - Number(a.evidence.modifiedSinceAnalyze)).slice(0, o.maxFindings);
+    return findings
+      .sort((a, b) => Number(b.evidence.modifiedSinceAnalyze) - Number(a.evidence.modifiedSinceAnalyze))
+      .slice(0, o.maxFindings);
   },
 });

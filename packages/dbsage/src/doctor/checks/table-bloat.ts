@@ -1,5 +1,5 @@
-import type { Finding } from '../../findings/finding.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb, maxSeverity } from '../severity.js';
@@ -35,17 +35,46 @@ export const tableBloat = defineCheck({
   description: 'Table bloat: statistics estimate, measured with pgstattuple_approx when available',
   timeoutMillis: 30_000,
   options: {
-    minBloatPercent: { type: 'number', default: 40, min: 0, description: 'bloat (% of the table) from which it is reported (low)' },
+    minBloatPercent: {
+      type: 'number',
+      default: 40,
+      min: 0,
+      description: 'bloat (% of the table) from which it is reported (low)',
+    },
     mediumBloatPercent: { type: 'number', default: 60, min: 0, description: 'bloat % from which severity is medium' },
-    minBloatBytes: { type: 'number', default: 10 * 1024 * 1024, min: 0, description: 'wasted bytes below which a table is ignored (accepts 10MB)' },
-    highBloatBytes: { type: 'number', default: 10 * 1024 ** 3, min: 0, description: 'wasted bytes from which severity is high (accepts 10GB)' },
-    useApprox: { type: 'boolean', default: true, description: 'measure candidates with pgstattuple_approx when the extension is installed' },
-    maxApproxTables: { type: 'number', default: 10, min: 0, description: 'tables measured with pgstattuple_approx at most' },
-    maxApproxBytes: { type: 'number', default: 10 * 1024 ** 3, min: 0, description: 'larger tables are not measured, only estimated (accepts 10GB)' },
+    minBloatBytes: {
+      type: 'number',
+      default: 10 * 1024 * 1024,
+      min: 0,
+      description: 'wasted bytes below which a table is ignored (accepts 10MB)',
+    },
+    highBloatBytes: {
+      type: 'number',
+      default: 10 * 1024 ** 3,
+      min: 0,
+      description: 'wasted bytes from which severity is high (accepts 10GB)',
+    },
+    useApprox: {
+      type: 'boolean',
+      default: true,
+      description: 'measure candidates with pgstattuple_approx when the extension is installed',
+    },
+    maxApproxTables: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'tables measured with pgstattuple_approx at most',
+    },
+    maxApproxBytes: {
+      type: 'number',
+      default: 10 * 1024 ** 3,
+      min: 0,
+      description: 'larger tables are not measured, only estimated (accepts 10GB)',
+    },
   },
   limitations: [
     { without: 'stat_scan_tables', effect: 'pgstattuple_approx cannot measure tables; statistics estimates only' },
-    { without: 'superuser', effect: "pg_stats of tables the user cannot read are hidden, so those tables are skipped" },
+    { without: 'superuser', effect: 'pg_stats of tables the user cannot read are hidden, so those tables are skipped' },
   ],
   async run(ctx, o) {
     const rows = await query<Record<string, unknown>>(
@@ -108,7 +137,10 @@ export const tableBloat = defineCheck({
       .sort((a, b) => b.wasted - a.wasted);
 
     // Measure the top candidates, in one query, when pgstattuple is there.
-    const measured = new Map<number, { deadPercent: number; freePercent: number; scannedPercent: number; tableLen: number }>();
+    const measured = new Map<
+      number,
+      { deadPercent: number; freePercent: number; scannedPercent: number; tableLen: number }
+    >();
     let approxError: string | null = null;
     const hasPgstattuple = ctx.capabilities ? 'pgstattuple' in ctx.capabilities.installedExtensions : false;
     if (o.useApprox && hasPgstattuple) {

@@ -15,9 +15,24 @@ export const tempFileSpill = defineCheck({
   description: 'Statements writing temporary files (sorts/hashes larger than work_mem)',
   needs: ['client', 'pg_stat_statements'],
   options: {
-    minTempBytes: { type: 'number', default: 64 * 1024 * 1024, min: 0, description: 'total temp bytes written by a statement from which it is reported (accepts 64MB)' },
-    mediumWorkMemFactor: { type: 'number', default: 4, min: 0, description: 'temp bytes per call, as a multiple of work_mem, from which severity is medium' },
-    highWorkMemFactor: { type: 'number', default: 64, min: 0, description: 'multiple of work_mem per call from which severity is high' },
+    minTempBytes: {
+      type: 'number',
+      default: 64 * 1024 * 1024,
+      min: 0,
+      description: 'total temp bytes written by a statement from which it is reported (accepts 64MB)',
+    },
+    mediumWorkMemFactor: {
+      type: 'number',
+      default: 4,
+      min: 0,
+      description: 'temp bytes per call, as a multiple of work_mem, from which severity is medium',
+    },
+    highWorkMemFactor: {
+      type: 'number',
+      default: 64,
+      min: 0,
+      description: 'multiple of work_mem per call from which severity is high',
+    },
     maxFindings: { type: 'number', default: 10, min: 1, description: 'statements reported at most' },
   },
   async run(ctx, o) {

@@ -14,7 +14,12 @@ export const topStatements = defineCheck({
   needs: ['client', 'pg_stat_statements'],
   options: {
     top: { type: 'number', default: 5, min: 1, description: 'how many statements to list' },
-    minSharePercent: { type: 'number', default: 10, min: 0, description: 'list a statement only from this share of total time' },
+    minSharePercent: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'list a statement only from this share of total time',
+    },
   },
   limitations: [{ without: 'read_all_stats', effect: "other users' statement text is hidden" }],
   async run(ctx, o) {
@@ -33,7 +38,7 @@ export const topStatements = defineCheck({
           severity: 'info',
           title: `#${rank + 1} by total time: ${share}% of execution time (${s.calls} calls)`,
           summary:
-            'This statement is among those that take most of the server\'s execution time. Making it cheaper, or calling it less often, frees the most capacity.',
+            "This statement is among those that take most of the server's execution time. Making it cheaper, or calling it less often, frees the most capacity.",
           evidence: {
             rank: rank + 1,
             queryId: s.queryId,
@@ -45,7 +50,11 @@ export const topStatements = defineCheck({
             sharePercentOfTotalTime: share,
             rowsPerCall: round(s.rows / Math.max(s.calls, 1), 2),
           },
-          remediation: { steps: ['Check the plan with EXPLAIN (ANALYZE, BUFFERS); consider caching or batching if it is called very often.'] },
+          remediation: {
+            steps: [
+              'Check the plan with EXPLAIN (ANALYZE, BUFFERS); consider caching or batching if it is called very often.',
+            ],
+          },
           object: `statement ${s.queryId}`,
           identity: [s.queryId, s.user ?? ''],
         }),

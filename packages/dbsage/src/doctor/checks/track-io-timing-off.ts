@@ -14,7 +14,7 @@ export const trackIoTimingOff = defineCheck({
   options: {},
   async run(ctx) {
     const s = (await settings(ctx)).get('track_io_timing');
-    if (!s || s.setting !== 'off') return [];
+    if (s?.setting !== 'off') return [];
     return [
       makeFinding({
         ruleId: 'track-io-timing-off',

@@ -31,10 +31,30 @@ export const unindexedForeignKey = defineCheck({
   category: 'index',
   description: 'Foreign keys without an index whose leading columns cover them',
   options: {
-    minRows: { type: 'number', default: 1000, min: 0, description: 'referencing tables with fewer rows (estimate) are reported as info' },
-    mediumRows: { type: 'number', default: 100_000, min: 0, description: 'referencing rows from which severity is medium' },
-    highRows: { type: 'number', default: 10_000_000, min: 0, description: 'referencing rows from which severity is high' },
-    mediumParentWrites: { type: 'number', default: 10_000, min: 0, description: 'deletes + updates on the referenced table from which severity is at least medium' },
+    minRows: {
+      type: 'number',
+      default: 1000,
+      min: 0,
+      description: 'referencing tables with fewer rows (estimate) are reported as info',
+    },
+    mediumRows: {
+      type: 'number',
+      default: 100_000,
+      min: 0,
+      description: 'referencing rows from which severity is medium',
+    },
+    highRows: {
+      type: 'number',
+      default: 10_000_000,
+      min: 0,
+      description: 'referencing rows from which severity is high',
+    },
+    mediumParentWrites: {
+      type: 'number',
+      default: 10_000,
+      min: 0,
+      description: 'deletes + updates on the referenced table from which severity is at least medium',
+    },
   },
   async run(ctx, o) {
     const rows = await query<Record<string, unknown>>(

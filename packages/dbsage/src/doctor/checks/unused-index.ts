@@ -18,11 +18,36 @@ export const unusedIndex = defineCheck({
   description: 'Indexes never (or rarely) scanned, excluding PK, unique, exclusion and replica-identity indexes',
   options: {
     maxScans: { type: 'number', default: 0, min: 0, description: 'scans at or below which an index counts as unused' },
-    minBytes: { type: 'number', default: 1024 * 1024, min: 0, description: 'indexes smaller than this are ignored (accepts 1MB)' },
-    mediumBytes: { type: 'number', default: 100 * 1024 * 1024, min: 0, description: 'size from which severity is medium (accepts 100MB)' },
-    highBytes: { type: 'number', default: 10 * 1024 ** 3, min: 0, description: 'size from which severity is high (accepts 10GB)' },
-    mediumPercentOfTable: { type: 'number', default: 50, min: 0, description: 'index size as a % of its table from which severity is medium (tables over 10 MB)' },
-    minStatsAgeDays: { type: 'number', default: 7, min: 0, description: 'counters younger than this cap severity at info' },
+    minBytes: {
+      type: 'number',
+      default: 1024 * 1024,
+      min: 0,
+      description: 'indexes smaller than this are ignored (accepts 1MB)',
+    },
+    mediumBytes: {
+      type: 'number',
+      default: 100 * 1024 * 1024,
+      min: 0,
+      description: 'size from which severity is medium (accepts 100MB)',
+    },
+    highBytes: {
+      type: 'number',
+      default: 10 * 1024 ** 3,
+      min: 0,
+      description: 'size from which severity is high (accepts 10GB)',
+    },
+    mediumPercentOfTable: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'index size as a % of its table from which severity is medium (tables over 10 MB)',
+    },
+    minStatsAgeDays: {
+      type: 'number',
+      default: 7,
+      min: 0,
+      description: 'counters younger than this cap severity at info',
+    },
   },
   async run(ctx, o) {
     const all = await indexes(ctx);
@@ -43,9 +68,13 @@ export const unusedIndex = defineCheck({
       .sort((a, b) => b.sizeBytes - a.sizeBytes)
       .map((i) => {
         const ofTable = i.tableBytes > 0 ? percent(i.sizeBytes, i.tableBytes) : null;
-        let severity =
-          climb(i.sizeBytes, { low: 0, medium: o.mediumBytes, high: o.highBytes }) ?? 'low';
-        if (severity === 'low' && ofTable !== null && i.tableBytes >= 10 * 1024 * 1024 && ofTable >= o.mediumPercentOfTable) {
+        let severity = climb(i.sizeBytes, { low: 0, medium: o.mediumBytes, high: o.highBytes }) ?? 'low';
+        if (
+          severity === 'low' &&
+          ofTable !== null &&
+          i.tableBytes >= 10 * 1024 * 1024 &&
+          ofTable >= o.mediumPercentOfTable
+        ) {
           severity = 'medium';
         }
         if (young) severity = capSeverity(severity, 'info');

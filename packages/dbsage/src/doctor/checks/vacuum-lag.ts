@@ -1,5 +1,5 @@
-import type { Finding } from '../../findings/finding.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { autovacuumSettings, tableThresholds } from '../autovacuum-thresholds.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
@@ -18,7 +18,12 @@ export const vacuumLag = defineCheck({
   category: 'health',
   description: "Dead tuples and autovacuum lag per table, against each table's own autovacuum thresholds",
   options: {
-    minRatio: { type: 'number', default: 2, min: 0, description: 'dead tuples as a multiple of the table\'s vacuum trigger from which it is reported (low)' },
+    minRatio: {
+      type: 'number',
+      default: 2,
+      min: 0,
+      description: "dead tuples as a multiple of the table's vacuum trigger from which it is reported (low)",
+    },
     mediumRatio: { type: 'number', default: 5, min: 0, description: 'multiple from which severity is medium' },
     highRatio: { type: 'number', default: 20, min: 0, description: 'multiple from which severity is high' },
     minDeadTuples: { type: 'number', default: 1000, min: 0, description: 'tables with fewer dead tuples are ignored' },
@@ -35,9 +40,9 @@ export const vacuumLag = defineCheck({
       .slice(0, o.maxFindings);
     if (lagging.length === 0) return [];
     const running = new Set(
-      (
-        await query<{ relid: number }>(ctx, 'SELECT relid::int8 AS relid FROM pg_stat_progress_vacuum')
-      ).map((r) => Number(r.relid)),
+      (await query<{ relid: number }>(ctx, 'SELECT relid::int8 AS relid FROM pg_stat_progress_vacuum')).map((r) =>
+        Number(r.relid),
+      ),
     );
     const findings: Finding[] = [];
     for (const { t, th, ratio } of lagging) {

@@ -13,8 +13,18 @@ export const workMemSpills = defineCheck({
   category: 'config',
   description: 'Default work_mem while many sorts/hashes spill to temp files',
   options: {
-    minTempFiles: { type: 'number', default: 1000, min: 0, description: 'temporary files (in the window) from which it is reported (low)' },
-    mediumTempFiles: { type: 'number', default: 100_000, min: 0, description: 'temporary files from which severity is medium' },
+    minTempFiles: {
+      type: 'number',
+      default: 1000,
+      min: 0,
+      description: 'temporary files (in the window) from which it is reported (low)',
+    },
+    mediumTempFiles: {
+      type: 'number',
+      default: 100_000,
+      min: 0,
+      description: 'temporary files from which severity is medium',
+    },
   },
   async run(ctx, o) {
     const s = await settings(ctx);
@@ -38,12 +48,16 @@ export const workMemSpills = defineCheck({
           tempFiles: db.tempFiles,
           tempBytes: db.tempBytes,
           averageTempFileBytes: db.tempFiles ? round(db.tempBytes / db.tempFiles, 0) : 0,
-          window: db.isWindow ? 'since snapshot' : db.statsReset ? `since stats reset ${db.statsReset}` : 'since statistics began',
+          window: db.isWindow
+            ? 'since snapshot'
+            : db.statsReset
+              ? `since stats reset ${db.statsReset}`
+              : 'since statistics began',
         },
         remediation: {
           steps: [
             '`dbsage tune --ram … --workload …` computes a work_mem for the machine and connection count.',
-            'For a few heavy reports, raise it only for their role: ALTER ROLE reporting SET work_mem = \'64MB\';',
+            "For a few heavy reports, raise it only for their role: ALTER ROLE reporting SET work_mem = '64MB';",
           ],
         },
         object: `database ${db.database}`,

@@ -1,5 +1,5 @@
-import type { Finding } from '../../findings/finding.js';
 import { quoteLiteral } from '../../engines/postgres/quote.js';
+import type { Finding } from '../../findings/finding.js';
 import { autovacuumSettings } from '../autovacuum-thresholds.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
@@ -31,10 +31,30 @@ export const xminHorizon = defineCheck({
   category: 'health',
   description: 'The xmin horizon holder by name (backend, replication slot, prepared transaction, standby feedback)',
   options: {
-    minAgeXids: { type: 'number', default: 1_000_000, min: 0, description: 'age (transactions) from which a holder is reported' },
-    minSeconds: { type: 'number', default: 3600, min: 0, description: 'duration from which a holder is reported regardless of age' },
-    mediumFreezeMaxAgePercent: { type: 'number', default: 10, min: 0, description: 'age as a % of autovacuum_freeze_max_age from which severity is medium' },
-    highFreezeMaxAgePercent: { type: 'number', default: 50, min: 0, description: 'age as a % of autovacuum_freeze_max_age from which severity is high' },
+    minAgeXids: {
+      type: 'number',
+      default: 1_000_000,
+      min: 0,
+      description: 'age (transactions) from which a holder is reported',
+    },
+    minSeconds: {
+      type: 'number',
+      default: 3600,
+      min: 0,
+      description: 'duration from which a holder is reported regardless of age',
+    },
+    mediumFreezeMaxAgePercent: {
+      type: 'number',
+      default: 10,
+      min: 0,
+      description: 'age as a % of autovacuum_freeze_max_age from which severity is medium',
+    },
+    highFreezeMaxAgePercent: {
+      type: 'number',
+      default: 50,
+      min: 0,
+      description: 'age as a % of autovacuum_freeze_max_age from which severity is high',
+    },
     mediumSeconds: { type: 'number', default: 4 * 3600, min: 0, description: 'duration from which severity is medium' },
     highSeconds: { type: 'number', default: 24 * 3600, min: 0, description: 'duration from which severity is high' },
     maxFindings: { type: 'number', default: 5, min: 1, description: 'holders reported at most' },
@@ -80,7 +100,9 @@ export const xminHorizon = defineCheck({
           kind === 'replication slot'
             ? {
                 sql: `SELECT pg_drop_replication_slot(${quoteLiteral(name)});`,
-                steps: ['Drop the slot only if its consumer is gone for good; an active consumer must be fixed instead.'],
+                steps: [
+                  'Drop the slot only if its consumer is gone for good; an active consumer must be fixed instead.',
+                ],
               }
             : kind === 'prepared transaction'
               ? {
@@ -120,7 +142,9 @@ export const xminHorizon = defineCheck({
         identity: ['backend', b.pid, b.backendStart ?? ''],
         remediation: {
           sql: backendActionSql('terminate', b),
-          steps: ['Terminating rolls back its transaction; find out why the application keeps a transaction open this long.'],
+          steps: [
+            'Terminating rolls back its transaction; find out why the application keeps a transaction open this long.',
+          ],
         },
       });
     }
