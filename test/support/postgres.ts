@@ -14,6 +14,8 @@ export interface TestPostgres {
   /** URL of the `postgres` maintenance database, superuser `postgres`, trust auth on 127.0.0.1 only. */
   adminUrl: string;
   dataDir: string;
+  /** The server's stderr (pg_ctl -l): its log when logging_collector is off. */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startPostgres(extraConf: Record<string, string> = {}): Pro
     port,
     adminUrl,
     dataDir,
+    logFile: join(root, 'server.log'),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -14,7 +14,7 @@ import { type AstNode, ByteIndex, fingerprintSql, normalizeSql, parseRaw, scanSq
  */
 
 /** Why a recognised statement is left out of a workload. */
-export const EXCLUSION_REASONS = ['session-control', 'system-catalog', 'no-relation'] as const;
+export const EXCLUSION_REASONS = ['session-control', 'utility', 'system-catalog', 'no-relation'] as const;
 /** A reason from {@link EXCLUSION_REASONS}. */
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
@@ -257,6 +257,22 @@ const SESSION_CONTROL = new Set([
   'DeallocateStmt',
 ]);
 
+/**
+ * Statement kinds that are workload: reads and writes (and CALL, cursors and COPY, which run them). DDL, GRANT,
+ * VACUUM, EXPLAIN and the like are not, and with `pg_stat_statements.track = all` every CREATE EXTENSION adds
+ * hundreds of them.
+ */
+const WORKLOAD_KINDS = new Set([
+  'SelectStmt',
+  'InsertStmt',
+  'UpdateStmt',
+  'DeleteStmt',
+  'MergeStmt',
+  'CallStmt',
+  'DeclareCursorStmt',
+  'CopyStmt',
+]);
+
 const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
 
 /** Functions of a health check or a tool's session set-up: a relation-less call to only these is not workload. */
@@ -318,12 +334,14 @@ function references(ast: AstNode): { relations: { schema: string | undefined; na
 
 /**
  * Why a statement is not workload, or null when it is: transaction control and session settings (dbsage's own
- * `BEGIN READ ONLY; SET LOCAL …` included), statements that read only system catalogs, and relation-less calls
- * that only use built-in functions (`SELECT 1` pings, `SELECT current_setting(…)`).
+ * `BEGIN READ ONLY; SET LOCAL …` included), other utility statements (DDL, GRANT, VACUUM…), statements that read
+ * only system catalogs, and relation-less calls that only use built-in functions (`SELECT 1` pings,
+ * `SELECT current_setting(…)`).
  */
 export function exclusionReason(ast: AstNode): ExclusionReason | null {
   const kind = Object.keys(ast)[0] ?? '';
   if (SESSION_CONTROL.has(kind)) return 'session-control';
+  if (!WORKLOAD_KINDS.has(kind)) return 'utility';
   const { relations, functions } = references(ast);
   if (relations.length > 0) {
     return relations.every((r) => isSystemRelation(r.schema, r.name)) ? 'system-catalog' : null;
