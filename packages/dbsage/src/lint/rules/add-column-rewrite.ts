@@ -29,12 +29,21 @@ export const rule: StatementRule = {
       const { table, hazard } = ctx.lockTarget(rel);
       if (!hazard) continue;
       const name = nameOf(table ?? rel);
-      for (const k of (def.constraints ?? []) as AstNode[]) {
+      const typeName = String(def.typeName?.names?.at(-1)?.String?.sval ?? '').toLowerCase();
+      const serial = /^(big|small)?serial[248]?$/.test(typeName);
+      const pseudo: AstNode[] = serial ? [{ Constraint: { contype: 'SERIAL' } }] : [];
+      for (const k of [...((def.constraints ?? []) as AstNode[]), ...pseudo]) {
         const con = k.Constraint;
         let reason: string | undefined;
         let volatility: string | undefined;
         if (con?.contype === 'CONSTR_GENERATED' && con.generated_kind !== 'v') {
           reason = 'a STORED generated column is computed for every existing row';
+        } else if (con?.contype === 'CONSTR_IDENTITY') {
+          reason = 'an identity column takes a new sequence value for every existing row';
+          volatility = 'volatile';
+        } else if (con?.contype === 'SERIAL') {
+          reason = `a ${typeName} column's nextval() default is evaluated for every existing row`;
+          volatility = 'volatile';
         } else if (con?.contype === 'CONSTR_DEFAULT') {
           volatility = defaultVolatility(con.raw_expr, stable);
           if (volatility === 'volatile' || volatility === 'unknown') {
@@ -60,7 +69,9 @@ export const rule: StatementRule = {
               `ALTER TABLE ${sqlName(table ?? rel)} ADD COLUMN ${q(col)} ${exprText(def.typeName ? { TypeName: def.typeName } : undefined) || '<type>'};`,
               con?.contype === 'CONSTR_DEFAULT'
                 ? `ALTER TABLE ${sqlName(table ?? rel)} ALTER COLUMN ${q(col)} SET DEFAULT ${exprText(con.raw_expr)};`
-                : `-- maintain ${q(col)} with a trigger or in the application instead of a stored generated column`,
+                : con?.contype === 'CONSTR_GENERATED'
+                  ? `-- maintain ${q(col)} with a trigger or in the application instead of a stored generated column`
+                  : `-- fill ${q(col)} for new rows from a sequence default, backfill old rows in batches, then add the identity/NOT NULL`,
               `-- backfill existing rows in batches: UPDATE … WHERE id BETWEEN … ;`,
             ].join('\n'),
           },
