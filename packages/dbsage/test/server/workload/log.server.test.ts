@@ -1,9 +1,11 @@
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, startPostgres, type TestPostgres } from '../../../../../test/support/postgres.js';
 import { ServerClient } from '../../../src/engines/postgres/server-client.js';
+import { InputError, UsageError } from '../../../src/errors.js';
 import { fingerprintSql, loadParser } from '../../../src/sql/parser.js';
 import { loadWorkload } from '../../../src/workload/load.js';
 import { loadLogSessions, readLogWorkload } from '../../../src/workload/log.js';
@@ -142,6 +144,14 @@ describe.skipIf(!postgresAvailable())('workload from PostgreSQL 15 logs', () => 
       const w = await loadWorkload(log);
       expect(w.source).toBe('log');
       assertKnownWorkload(w);
+    });
+
+    it('reads the same log gzipped, and names a missing file or a missing connection', async () => {
+      const gz = join(server.dataDir, '..', 'server.log.gz');
+      writeFileSync(gz, gzipSync(readFileSync(log)));
+      assertKnownWorkload(await loadWorkload(gz));
+      await expect(loadWorkload(join(server.dataDir, '..', 'missing.log'))).rejects.toBeInstanceOf(InputError);
+      await expect(loadWorkload('pgss')).rejects.toBeInstanceOf(UsageError);
     });
 
     it('counts garbage lines as skipped and still produces the same workload', async () => {
