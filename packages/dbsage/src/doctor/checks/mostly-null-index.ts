@@ -9,7 +9,8 @@ import { formatBytes, percent, round } from '../units.js';
 /**
  * `mostly-null-index`: single-column B-tree indexes on a column that is mostly NULL (pg_stats.null_frac). B-tree
  * indexes store NULLs, so the index is mostly entries nobody looks up; a partial index `WHERE col IS NOT NULL`
- * keeps what queries use. The saving is estimated as the index size times the null fraction.
+ * keeps what queries use. The saving is the index size times the NULLs' share of it (weighted for B-tree deduplication, where NULLs
+ * share posting lists).
  */
 export const mostlyNullIndex = defineCheck({
   id: 'mostly-null-index',
@@ -46,7 +47,7 @@ export const mostlyNullIndex = defineCheck({
     const rows = await query<Record<string, unknown>>(
       ctx,
       `SELECT n.nspname AS schema, t.relname AS table_name, c.relname AS name, a.attname AS column_name,
-              s.null_frac::float8 AS null_frac, pg_relation_size(i.indexrelid) AS size_bytes,
+              s.null_frac::float8 AS null_frac, s.avg_width::int AS avg_width, pg_relation_size(i.indexrelid) AS size_bytes,
               pg_get_indexdef(i.indexrelid) AS definition, i.indisunique AS is_unique,
               am.amname AS method
          FROM pg_index i
@@ -72,7 +73,12 @@ export const mostlyNullIndex = defineCheck({
         const column = String(r.column_name);
         const nullFrac = Number(r.null_frac);
         const size = Number(r.size_bytes);
-        const saving = Math.round(size * nullFrac);
+        // With B-tree deduplication (13+, non-unique indexes) NULLs share posting lists at ~6 bytes per row,
+        // while other entries cost a full tuple: weigh the NULLs' share of the index accordingly.
+        const dedup = (ctx.capabilities?.majorVersion ?? 13) >= 13 && !r.is_unique;
+        const entryBytes = 8 + Math.ceil(Number(r.avg_width) / 8) * 8 + 4;
+        const nullShare = dedup ? (nullFrac * 6) / (nullFrac * 6 + (1 - nullFrac) * entryBytes) : nullFrac;
+        const saving = Math.round(size * nullShare);
         const severity = climb(saving, { low: 0, medium: o.mediumSavingBytes, high: o.highSavingBytes }) ?? 'low';
         const partial = `CREATE ${r.is_unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${quoteIdent(`${name}_partial`.slice(0, 63))} ON ${qualifiedName(schema, table)} (${quoteIdent(column)}) WHERE ${quoteIdent(column)} IS NOT NULL;`;
         return makeFinding({
@@ -89,6 +95,8 @@ export const mostlyNullIndex = defineCheck({
             nullPercent: round(nullFrac * 100, 1),
             sizeBytes: size,
             estimatedSavingBytes: saving,
+            nullShareOfIndexPercent: round(nullShare * 100, 1),
+            deduplicated: dedup,
             definition: String(r.definition),
           },
           remediation: {
