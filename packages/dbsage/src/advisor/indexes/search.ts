@@ -1,0 +1,236 @@
+import { findTable } from '../../catalog/lookup.js';
+import type { Catalog } from '../../catalog/types.js';
+import { type IndexCandidate, isKeyPrefix } from './candidate.js';
+import type { WorkloadEvaluator } from './evaluator.js';
+
+/**
+ * Index selection over the whole workload.
+ *
+ * 1. Greedy "extend" search by benefit per byte (after Schlosser, Kossmann, Boissier, "Efficient Scalable
+ *    Multi-attribute Index Selection Using Recursive Strategies", ICDE 2019): each step either adds a candidate
+ *    or replaces a chosen B-tree by a wider one that extends it (more keys or INCLUDE columns), and takes the move
+ *    with the largest objective gain per additional byte that fits the budget.
+ * 2. Local search within the time limit (the anytime improvement of DTA-style tuners): drop an index whose
+ *    marginal gain fell below the threshold (another index now serves its statements), swap a chosen index for an
+ *    unchosen one on the same table when that improves the objective, then extend again with the freed budget.
+ *
+ * One rule goes beyond the planner: widening a B-tree with INCLUDE columns so that a statement gets an index-only
+ * scan is accepted on a read-mostly table even when the planner shows no gain yet, because that gain appears only
+ * once VACUUM has set the visibility map (the planner scales heap fetches by `relallvisible`).
+ */
+
+/** Options of the search. */
+export interface SearchOptions {
+  /** Storage budget for new indexes, bytes; null for none. */
+  budgetBytes: number | null;
+  /** Wall-clock limit for the whole search, ms. */
+  timeLimitMillis: number;
+  /** A move must improve the objective by at least this fraction of the workload's total weight. */
+  minGainFraction: number;
+  /** Add index maintenance to the objective and refuse indexes that break HOT updates for little gain. */
+  writeAware: boolean;
+  /** Candidate ids generated for each statement (the widening rule only widens for a statement it covers). */
+  statementCandidates?: ReadonlyMap<string, readonly string[]>;
+  onProgress?: (label: string, fraction?: number) => void;
+  signal?: AbortSignal;
+}
+
+/** One accepted move, in order. */
+export interface SearchStep {
+  action: 'add' | 'replace' | 'drop' | 'swap';
+  candidateId: string;
+  replaced?: string;
+  gain: number;
+  sizeBytes: number;
+  objective: number;
+}
+
+/** The search result. */
+export interface SearchResult {
+  /** Chosen candidate ids, most valuable first (re-ordered for the cumulative curve). */
+  chosen: string[];
+  steps: SearchStep[];
+  /** Candidates with a positive gain that did not fit the budget. */
+  budgetBlocked: Set<string>;
+  /** Candidates refused by the write-aware rule (their maintenance outweighs their gain or they break HOT). */
+  writeRejected: Set<string>;
+  /** The index-only widening rule accepted these (gain after VACUUM sets the visibility map). */
+  indexOnlyWidened: Set<string>;
+  timedOut: boolean;
+  objective: number;
+}
+
+/** True when `wide` extends `narrow`: same B-tree table and predicate, narrow's keys a prefix, INCLUDE ⊇. */
+export function extendsCandidate(narrow: IndexCandidate, wide: IndexCandidate): boolean {
+  if (narrow.id === wide.id || narrow.method !== 'btree' || !isKeyPrefix(narrow, wide)) return false;
+  const wideCols = new Set([...wide.include, ...wide.keys.map((k) => k.column)]);
+  return narrow.include.every((i) => wideCols.has(i));
+}
+
+/** Runs greedy + local search. */
+export async function searchIndexes(
+  ev: WorkloadEvaluator,
+  candidates: ReadonlyMap<string, IndexCandidate>,
+  catalog: Catalog,
+  options: SearchOptions,
+): Promise<SearchResult> {
+  const started = performance.now();
+  const deadline = started + options.timeLimitMillis;
+  const minGain = options.minGainFraction * ev.totalWeight();
+  const ids = [...candidates.keys()].filter((id) => ev.size(id) > 0).sort();
+  const steps: SearchStep[] = [];
+  const budgetBlocked = new Set<string>();
+  const writeRejected = new Set<string>();
+  const indexOnlyWidened = new Set<string>();
+  let timedOut = false;
+  let config: string[] = [];
+  let current = await ev.objective(config);
+  const sizeOf = (c: readonly string[]) => c.reduce((a, id) => a + ev.size(id), 0);
+  const fits = (c: readonly string[]) => options.budgetBytes === null || sizeOf(c) <= options.budgetBytes;
+  const timeUp = () => {
+    if (performance.now() > deadline || options.signal?.aborted) timedOut = true;
+    return timedOut;
+  };
+
+  const readMostly = (c: IndexCandidate) => {
+    const a = findTable(catalog, c.table, c.schema)?.activity;
+    return !a || a.nTupUpd + a.nTupDel <= 0.1 * Math.max(1, a.nTupIns + a.nLiveTup);
+  };
+
+  /**
+   * The widening rule: `wide` (narrow + INCLUDE) was generated to cover a statement that `narrow` serves now, on a
+   * read-mostly table, so that statement gets an index-only scan once the visibility map is set.
+   */
+  const indexOnlyGain = async (narrowId: string, wide: IndexCandidate): Promise<boolean> => {
+    if (wide.include.length === 0 || !wide.kinds.includes('covering') || !readMostly(wide)) return false;
+    for (const st of ev.statements) {
+      if (!options.statementCandidates?.get(st.id)?.includes(wide.id)) continue;
+      const plan = await ev.plan(st, config);
+      if (plan.scans.some((s) => s.index !== null && ev.candidateForIndex(s.index) === narrowId)) return true;
+    }
+    return false;
+  };
+
+  const writeCheck = (id: string, gain: number): boolean => {
+    if (!options.writeAware) return true;
+    const m = ev.maintenance(id);
+    if (m.breaksHot.length > 0 && gain < 2 * m.cost) {
+      writeRejected.add(id);
+      return false;
+    }
+    return true;
+  };
+
+  const extend = async (): Promise<void> => {
+    for (;;) {
+      if (timeUp()) return;
+      let best: { next: string[]; id: string; replaced?: string; gain: number; ratio: number } | null = null;
+      let i = 0;
+      for (const id of ids) {
+        options.onProgress?.('searching index configurations', Math.min(0.99, i++ / ids.length));
+        if (config.includes(id)) continue;
+        const c = candidates.get(id)!;
+        const moves: { next: string[]; replaced?: string }[] = [{ next: [...config, id] }];
+        for (const x of config) {
+          if (extendsCandidate(candidates.get(x)!, c))
+            moves.push({ next: [...config.filter((y) => y !== x), id], replaced: x });
+        }
+        for (const mv of moves) {
+          if (timeUp()) return;
+          const value = await ev.objective(mv.next);
+          let gain = value - current;
+          if (gain < minGain && mv.replaced && (await indexOnlyGain(mv.replaced, c))) {
+            // Only while the covering index stays well under the heap it saves reading (half its size).
+            const heap = findTable(catalog, c.table, c.schema)?.heapBytes ?? 0;
+            if (heap === 0 || ev.size(id) <= 0.5 * heap) {
+              gain = Math.max(gain, minGain);
+              indexOnlyWidened.add(id);
+            }
+          }
+          if (gain < minGain || gain <= 0) continue;
+          if (!writeCheck(id, gain)) continue;
+          if (!fits(mv.next)) {
+            budgetBlocked.add(id);
+            continue;
+          }
+          const added = Math.max(8192, sizeOf(mv.next) - sizeOf(config));
+          const ratio = gain / added;
+          if (!best || ratio > best.ratio || (ratio === best.ratio && id < best.id)) {
+            best = { next: mv.next, id, gain, ratio, ...(mv.replaced ? { replaced: mv.replaced } : {}) };
+          }
+        }
+      }
+      if (!best) return;
+      config = best.next;
+      current = await ev.objective(config);
+      budgetBlocked.delete(best.id);
+      steps.push({
+        action: best.replaced ? 'replace' : 'add',
+        candidateId: best.id,
+        ...(best.replaced ? { replaced: best.replaced } : {}),
+        gain: best.gain,
+        sizeBytes: ev.size(best.id),
+        objective: current,
+      });
+    }
+  };
+
+  await extend();
+  // Local search: drop, swap, extend again, until nothing improves or time is up.
+  for (let round = 0; round < 5 && !timeUp(); round++) {
+    let improved = false;
+    for (const x of [...config]) {
+      if (timeUp()) break;
+      const without = config.filter((y) => y !== x);
+      const value = await ev.objective(without);
+      if (current - value < minGain && !indexOnlyWidened.has(x)) {
+        config = without;
+        steps.push({ action: 'drop', candidateId: x, gain: value - current, sizeBytes: ev.size(x), objective: value });
+        current = value;
+        improved = true;
+      }
+    }
+    for (const x of [...config]) {
+      if (timeUp()) break;
+      const cx = candidates.get(x)!;
+      for (const id of ids) {
+        if (config.includes(id)) continue;
+        const c = candidates.get(id)!;
+        if (c.table !== cx.table || c.schema !== cx.schema) continue;
+        const next = [...config.filter((y) => y !== x), id];
+        if (!fits(next)) continue;
+        const value = await ev.objective(next);
+        if (value - current >= minGain && writeCheck(id, value - current)) {
+          steps.push({
+            action: 'swap',
+            candidateId: id,
+            replaced: x,
+            gain: value - current,
+            sizeBytes: ev.size(id),
+            objective: value,
+          });
+          config = next;
+          current = value;
+          improved = true;
+          break;
+        }
+      }
+    }
+    const before = config.length;
+    await extend();
+    if (!improved && config.length === before) break;
+  }
+  // Order by marginal value for the cumulative curve: greedily, the index adding most objective first.
+  const ordered: string[] = [];
+  const rest = new Set(config);
+  while (rest.size > 0) {
+    let best: { id: string; value: number } | null = null;
+    for (const id of [...rest].sort()) {
+      const value = await ev.objective([...ordered, id]);
+      if (!best || value > best.value) best = { id, value };
+    }
+    ordered.push(best!.id);
+    rest.delete(best!.id);
+  }
+  return { chosen: ordered, steps, budgetBlocked, writeRejected, indexOnlyWidened, timedOut, objective: current };
+}
