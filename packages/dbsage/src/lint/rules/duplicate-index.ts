@@ -27,7 +27,10 @@ export const rule: SchemaRule = {
       // Keep constraint-backed and unique indexes; report the plain copy.
       const ordered = [...t.indexes].sort(
         (a, b) =>
-          Number(Boolean(b.constraintName)) - Number(Boolean(a.constraintName)) || Number(b.unique) - Number(a.unique),
+          Number(Boolean(b.constraintName)) - Number(Boolean(a.constraintName)) ||
+          Number(b.unique) - Number(a.unique) ||
+          // Ties keep the alphabetically first name, so files and the catalog (listed by name) agree.
+          a.name.localeCompare(b.name),
       );
       for (const i of ordered) {
         const sig = indexSignature(i);
