@@ -109,6 +109,9 @@ try {
   };
   const result = {
     meta: {
+      command: 'npm run bench:workload',
+      child:
+        'plain node running an esbuild bundle of bench/workload/ingest.ts (the installed CLI runs compiled JS too)',
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? '',
