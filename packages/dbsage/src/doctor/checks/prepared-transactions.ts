@@ -29,8 +29,18 @@ export const preparedTransactions = defineCheck({
       `SELECT p.gid, p.owner::text AS owner, p.database::text AS database, p.prepared::text AS prepared,
               EXTRACT(EPOCH FROM now() - p.prepared)::float8 AS seconds, age(p.transaction)::int8 AS xid_age,
               p.database = current_database() AS here,
-              (SELECT count(*) FROM pg_locks l WHERE l.virtualtransaction = '-1/' || p.transaction::text) AS locks
-         FROM pg_prepared_xacts p ORDER BY p.prepared`,
+              COALESCE(lk.locks, 0) AS locks, lk.relations
+         FROM pg_prepared_xacts p
+         -- A prepared transaction's locks have no pid; its transactionid lock names its virtual transaction.
+         LEFT JOIN LATERAL (
+           SELECT count(*) AS locks,
+                  array_agg(DISTINCT l.relation::regclass::text) FILTER (WHERE l.locktype = 'relation') AS relations
+             FROM pg_locks l
+            WHERE l.pid IS NULL AND l.virtualtransaction = (
+                    SELECT t.virtualtransaction FROM pg_locks t
+                     WHERE t.locktype = 'transactionid' AND t.transactionid = p.transaction AND t.pid IS NULL LIMIT 1)
+         ) lk ON true
+        ORDER BY p.prepared`,
     );
     return rows
       .filter((r) => Number(r.seconds) >= o.minSeconds)
@@ -54,6 +64,7 @@ export const preparedTransactions = defineCheck({
             ageSeconds: round(seconds),
             xidAge: Number(r.xid_age),
             locksHeld: Number(r.locks),
+            lockedRelations: (r.relations as string[] | null) ?? [],
           },
           remediation: here
             ? {
