@@ -1,7 +1,7 @@
-import { findTable } from '../../catalog/lookup.js';
+import { columnStats, findTable } from '../../catalog/lookup.js';
 import type { Catalog } from '../../catalog/types.js';
 import { type IndexCandidate, isKeyPrefix } from './candidate.js';
-import type { WorkloadEvaluator } from './evaluator.js';
+import { columnsIn, type WorkloadEvaluator } from './evaluator.js';
 
 /**
  * Index selection over the whole workload.
@@ -140,9 +140,8 @@ export async function searchIndexes(
           const value = await ev.objective(mv.next);
           let gain = value - current;
           if (gain < minGain && mv.replaced && (await indexOnlyGain(mv.replaced, c))) {
-            // Only while the covering index stays well under the heap it saves reading (half its size).
-            const heap = findTable(catalog, c.table, c.schema)?.heapBytes ?? 0;
-            if (heap === 0 || ev.size(id) <= 0.5 * heap) {
+            // Only while an index entry stays under half a heap row (then the index-only scan reads far less).
+            if (entryWidthFraction(c, catalog) <= 0.5) {
               gain = Math.max(gain, minGain);
               indexOnlyWidened.add(id);
             }
@@ -233,4 +232,21 @@ export async function searchIndexes(
     rest.delete(best!.id);
   }
   return { chosen: ordered, steps, budgetBlocked, writeRejected, indexOnlyWidened, timedOut, objective: current };
+}
+
+/**
+ * Average width of one index entry (keys + INCLUDE, from pg_stats, plus an 8-byte tuple header) as a fraction
+ * of the table's average stored row (heap bytes / rows, headers included).
+ */
+export function entryWidthFraction(c: IndexCandidate, catalog: Catalog): number {
+  const table = findTable(catalog, c.table, c.schema);
+  if (!table || !table.rowEstimate || table.heapBytes <= 0) return 1;
+  const width = (column: string) => columnStats(catalog, table, column)?.avgWidth ?? 16;
+  let entry = 8;
+  for (const k of c.keys) {
+    if (k.column) entry += width(k.column);
+    else for (const col of columnsIn(k.expression ?? '', table)) entry += width(col);
+  }
+  for (const i of c.include) entry += width(i);
+  return entry / (table.heapBytes / table.rowEstimate);
 }
