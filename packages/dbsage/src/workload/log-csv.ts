@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { WorkloadAggregator } from './aggregate.js';
-import type { LogRecord } from './log-record.js';
+import { type LogRecord, virtualTransactionIdOrNull } from './log-record.js';
 
 /**
  * csvlog (`log_destination = csvlog`): one RFC 4180 record per entry, quoted fields may span lines. The columns
@@ -16,6 +16,8 @@ export const CSVLOG_COLUMNS = {
   databaseName: 2,
   processId: 3,
   sessionId: 5,
+  virtualTransactionId: 9,
+  transactionId: 10,
   errorSeverity: 11,
   message: 13,
   detail: 14,
@@ -77,6 +79,8 @@ export async function readCsvLog(
         applicationName: nonEmpty(f[c.applicationName]),
         user: nonEmpty(f[c.userName]),
         database: nonEmpty(f[c.databaseName]),
+        virtualTransactionId: virtualTransactionIdOrNull(f[c.virtualTransactionId]),
+        transactionId: f[c.transactionId] === '0' ? null : nonEmpty(f[c.transactionId]),
       },
       queryId: queryId === '0' ? null : queryId,
     });

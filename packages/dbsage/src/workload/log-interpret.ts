@@ -136,6 +136,8 @@ export class LogInterpreter {
           timestamp: session.timestamp,
           timestampMillis: timestampMillis(session.timestamp),
           applicationName: session.applicationName,
+          virtualTransactionId: session.virtualTransactionId,
+          transactionId: session.transactionId,
           fingerprint: part.fingerprint,
           query: part.query,
           text: eventText,

@@ -1,6 +1,6 @@
 import type { WorkloadAggregator } from './aggregate.js';
 import { forEachLine, type LineOptions } from './log-lines.js';
-import type { LogRecord } from './log-record.js';
+import { type LogRecord, virtualTransactionIdOrNull } from './log-record.js';
 
 /**
  * jsonlog (`log_destination = jsonlog`, PostgreSQL 15+): one JSON object per line with `error_severity`,
@@ -14,6 +14,8 @@ interface JsonLogEntry {
   dbname?: string;
   pid?: number;
   session_id?: string;
+  vxid?: string;
+  txid?: number | string;
   error_severity?: string;
   message?: string;
   detail?: string;
@@ -64,6 +66,8 @@ export async function readJsonLog(
           applicationName: str(entry.application_name),
           user: str(entry.user),
           database: str(entry.dbname),
+          virtualTransactionId: virtualTransactionIdOrNull(str(entry.vxid)),
+          transactionId: entry.txid === undefined || String(entry.txid) === '0' ? null : String(entry.txid),
         },
         queryId: queryId === '0' ? null : queryId,
       });

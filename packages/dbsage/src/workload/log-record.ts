@@ -33,6 +33,14 @@ export interface LogSessionFields {
   applicationName: string | null;
   user: string | null;
   database: string | null;
+  /**
+   * `%v`: backend id / local transaction number, one per transaction (read-only ones included), when the line
+   * was written inside the transaction: statements of explicit transactions and extended-protocol executes.
+   * Null for an autocommit simple-protocol statement, whose duration line comes after its transaction ended.
+   */
+  virtualTransactionId: string | null;
+  /** `%x`: the transaction id, assigned only to transactions that write (null for 0). */
+  transactionId: string | null;
 }
 
 /** A log entry: its severity, message and detail, and where its session fields come from. */
@@ -50,6 +58,11 @@ export interface LogRecord {
   queryId: string | null;
 }
 
+/** A virtual transaction id, or null when there is none (`''`, or `3/0` outside a transaction). */
+export function virtualTransactionIdOrNull(value: string | null | undefined): string | null {
+  return value === null || value === undefined || value === '' || value.endsWith('/0') ? null : value;
+}
+
 /** The session fields when nothing is known. */
 export const NO_SESSION_FIELDS: LogSessionFields = Object.freeze({
   timestamp: null,
@@ -58,6 +71,8 @@ export const NO_SESSION_FIELDS: LogSessionFields = Object.freeze({
   applicationName: null,
   user: null,
   database: null,
+  virtualTransactionId: null,
+  transactionId: null,
 });
 
 const PARAM = /\$(\d+) = (?:NULL|'((?:[^']|'')*)'(?:\.\.\.)?)(?:, |$)/y;
@@ -152,8 +167,8 @@ const ESCAPES: Record<string, { re: string; field?: PrefixField }> = {
   m: { re: `(${TIMESTAMP_RE})`, field: 'timestamp' },
   s: { re: `(${TIMESTAMP_RE})` },
   n: { re: String.raw`(\d+(?:\.\d+)?)`, field: 'timestamp' },
-  v: { re: String.raw`(\d+/\d+|)` },
-  x: { re: String.raw`(\d+)` },
+  v: { re: String.raw`(\d+/\d+|)`, field: 'virtualTransactionId' },
+  x: { re: String.raw`(\d+)`, field: 'transactionId' },
 };
 
 /** A compiled `log_line_prefix`: matches the text before the severity marker and reads the session fields. */
@@ -214,6 +229,8 @@ export function compileLogLinePrefix(logLinePrefix: string): CompiledPrefix {
         const value = m[k + 1];
         if (field === undefined || value === undefined || value === '') continue;
         if (field === 'pid') out.pid = Number(value);
+        else if (field === 'transactionId' && value === '0') continue;
+        else if (field === 'virtualTransactionId') out.virtualTransactionId = virtualTransactionIdOrNull(value);
         else out[field] = value;
       }
       return out;
@@ -246,5 +263,7 @@ export function guessPrefixFields(prefix: string): LogSessionFields {
     applicationName: app ? app[1]! : null,
     user: userDb ? userDb[1]! : null,
     database: userDb ? userDb[2]! : null,
+    virtualTransactionId: null,
+    transactionId: null,
   };
 }

@@ -64,6 +64,13 @@ export interface WorkloadEvent {
   /** The timestamp as epoch milliseconds when it could be read (numeric offsets, UTC/GMT), else null. */
   timestampMillis: number | null;
   applicationName: string | null;
+  /**
+   * `%v` / csvlog / jsonlog virtual transaction id: statements of one explicit transaction share it. Null for
+   * autocommit simple-protocol statements, which PostgreSQL logs after their transaction has ended.
+   */
+  virtualTransactionId: string | null;
+  /** `%x` / csvlog / jsonlog transaction id of a writing transaction, when logged inside it; else null. */
+  transactionId: string | null;
   fingerprint: string;
   /** Normalized text with $n placeholders. */
   query: string;

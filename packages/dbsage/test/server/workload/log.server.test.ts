@@ -223,12 +223,13 @@ describe.skipIf(!postgresAvailable())('workload from PostgreSQL 15 logs', () => 
   });
 
   describe('stderr, csvlog and jsonlog through logging_collector', () => {
+    const PREFIX_B = '%m [%p] %c %v %x %q%u@%d/%a ';
     let server: TestPostgres;
     let files: { stderr: string; csv: string; json: string };
     beforeAll(async () => {
       server = await startPostgres({
         log_min_duration_statement: '0',
-        log_line_prefix: "'%m [%p] %c %q%u@%d/%a '",
+        log_line_prefix: `'${PREFIX_B}'`,
         logging_collector: 'on',
         log_destination: "'stderr,csvlog,jsonlog'",
         log_directory: "'log'",
@@ -263,14 +264,29 @@ describe.skipIf(!postgresAvailable())('workload from PostgreSQL 15 logs', () => 
     });
 
     it('gives the same %c session ids and query ids from every format', async () => {
-      const bySession = async (file: string) => {
-        const { sessions } = await loadLogSessions(file);
-        return [...sessions.entries()].map(([id, events]) => [id, events.map((e) => e.fingerprint)]);
+      const bySession = async (file: string, logLinePrefix?: string) => {
+        const { sessions } = await loadLogSessions(file, logLinePrefix ? { logLinePrefix } : {});
+        return [...sessions.entries()].map(([id, events]) => [
+          id,
+          events.map((e) => [e.fingerprint, e.virtualTransactionId, e.transactionId]),
+        ]);
       };
-      const stderr = await bySession(files.stderr);
+      const stderr = await bySession(files.stderr, PREFIX_B);
       // shop-web and dbsage; the end marker's session ran only an excluded statement.
       expect(stderr.length).toBe(2);
       for (const [id] of stderr) expect(id).toMatch(/^[0-9a-f]{8}\.[0-9a-f]+$/);
+      // Simple-protocol autocommit statements are logged after their transaction ended: no transaction ids.
+      // Extended-protocol executes are logged inside their implicit transaction: one virtual xid each.
+      const web = stderr.find(([, events]) => events.length > 2)![1] as [string, string | null, string | null][];
+      expect(web.slice(0, 7).map(([, vxid, xid]) => [vxid, xid])).toEqual(Array(7).fill([null, null]));
+      const extended = web.slice(7).map(([, vxid]) => vxid);
+      expect(extended).toHaveLength(7);
+      for (const vxid of extended) expect(vxid).toMatch(/^\d+\/[1-9]\d*$/);
+      expect(new Set(extended).size).toBe(7);
+      // dbsage's read-only query ran inside its BEGIN READ ONLY transaction: a vxid, no xid.
+      const dbsage = stderr.find(([, events]) => events.length === 1)![1] as [string, string | null, string | null][];
+      expect(dbsage[0]![1]).toMatch(/^\d+\/\d+$/);
+      expect(dbsage[0]![2]).toBeNull();
       expect(await bySession(files.csv)).toEqual(stderr);
       expect(await bySession(files.json)).toEqual(stderr);
       // pg_stat_statements is loaded, so compute_query_id = auto computes query ids: csvlog and jsonlog carry them.

@@ -231,11 +231,13 @@ describe('csvlog', () => {
     expect(w.statements.find((s) => s.query.includes('orders'))!.exampleParams).toEqual(['a"b']);
     expect(w.statements.find((s) => s.query.includes('users'))!.queryId).toBe('-77');
     expect(w.skipped.count).toBe(2);
-    expect(events.map((e) => [e.sessionId, e.pid, e.applicationName])).toEqual([
-      ['663212f0.1092', 4242, 'web'],
-      ['663212f0.1092', 4242, 'web'],
-      ['663212f0.1092', 4242, 'web'],
-    ]);
+    expect(events.map((e) => [e.sessionId, e.pid, e.applicationName, e.virtualTransactionId, e.transactionId])).toEqual(
+      [
+        ['663212f0.1092', 4242, 'web', '3/7', null],
+        ['663212f0.1092', 4242, 'web', '3/7', null],
+        ['663212f0.1092', 4242, 'web', '3/7', null],
+      ],
+    );
   });
 });
 

@@ -62,6 +62,8 @@ describe('compileLogLinePrefix', () => {
       applicationName: 'web',
       user: 'app',
       database: 'shop',
+      virtualTransactionId: null,
+      transactionId: null,
     });
     // Background processes stop at %q.
     expect(p.parse('2024-05-01 10:00:00.123 UTC [17] ')).toMatchObject({ pid: 17, user: null, database: null });
@@ -74,7 +76,11 @@ describe('compileLogLinePrefix', () => {
     ).toMatchObject({ timestamp: '2024-05-01 10:00:00 UTC', pid: 99, user: 'app', database: 'shop' });
     expect(
       compileLogLinePrefix('%m [%p-%l] %c %x/%v ').parse('2024-05-01 10:00:00.001 UTC [77-3] 663212f0.4d 0/3/12 '),
-    ).toMatchObject({ pid: 77, sessionId: '663212f0.4d' });
+    ).toMatchObject({ pid: 77, sessionId: '663212f0.4d', transactionId: null, virtualTransactionId: '3/12' });
+    expect(compileLogLinePrefix('%x/%v ').parse('731/4/2 ')).toMatchObject({
+      transactionId: '731',
+      virtualTransactionId: '4/2',
+    });
     expect(compileLogLinePrefix('%-8a|%p|').parse('psql    |5|')).toMatchObject({ applicationName: 'psql', pid: 5 });
   });
 });
@@ -88,6 +94,8 @@ describe('guessPrefixFields', () => {
       applicationName: 'web',
       user: 'a',
       database: 'b',
+      virtualTransactionId: null,
+      transactionId: null,
     });
     expect(guessPrefixFields('2024-05-01 10:00:00 UTC:127.0.0.1(5432):u@d:[12]: ')).toMatchObject({
       pid: 12,
