@@ -32,6 +32,12 @@ export const staleVacuumAnalyze = defineCheck({
       min: 0,
       description: 'a never-analyzed table from this many rows is medium',
     },
+    graceSeconds: {
+      type: 'number',
+      default: 600,
+      min: 0,
+      description: 'with autovacuum on, a table analyzed this recently is not judged (autovacuum has not had its turn yet)',
+    },
     maxFindings: { type: 'number', default: 30, min: 1, description: 'tables reported at most' },
   },
   async run(ctx, o) {
@@ -45,7 +51,10 @@ export const staleVacuumAnalyze = defineCheck({
       const analyzeRatio = t.nModSinceAnalyze / Math.max(th.analyzeTrigger, 1);
       const insertTrigger = 1000 + 0.2 * Math.max(t.reltuples ?? 0, 0);
       const insertRatio = t.nInsSinceVacuum / insertTrigger;
-      const staleAnalyze = neverAnalyzed || analyzeRatio >= o.minRatio;
+      // Modifications counted just after an ANALYZE (pending statistics are flushed up to a second late) or a
+      // burst since the last one are autovacuum's to handle at its next round; judge only once it had the time.
+      const inGrace = th.enabled && t.analyzeAgeSeconds !== null && t.analyzeAgeSeconds < o.graceSeconds;
+      const staleAnalyze = neverAnalyzed || (analyzeRatio >= o.minRatio && !inGrace);
       // Right after a bulk load autovacuum may simply not have come round yet: with it enabled, only a table far
       // past its insert trigger counts as never vacuumed.
       const staleVacuum = neverVacuumed && insertRatio >= (th.enabled ? o.mediumRatio : o.minRatio);

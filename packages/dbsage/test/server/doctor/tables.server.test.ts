@@ -28,6 +28,8 @@ describe.skipIf(!hasTestPostgres())('doctor table and vacuum checks on PostgreSQ
       CREATE TABLE hu_ok (id int PRIMARY KEY, v int NOT NULL, w int NOT NULL) WITH (fillfactor = 50, autovacuum_enabled = false);
       INSERT INTO hu_ok SELECT g, g, g FROM generate_series(1, 20000) g;
 
+      CREATE TABLE st2 (id int PRIMARY KEY, v int);
+      INSERT INTO st2 SELECT g, g FROM generate_series(1, 1000) g;
       CREATE TABLE nopk (a int, b text);
       CREATE TABLE nopk_u (a int NOT NULL, b text, CONSTRAINT nopk_u_a_key UNIQUE (a));
       CREATE TABLE parted (id int, d date) PARTITION BY RANGE (d);
@@ -40,6 +42,7 @@ describe.skipIf(!hasTestPostgres())('doctor table and vacuum checks on PostgreSQ
     await db.admin.query('UPDATE hu SET v = v + 1');
     await db.admin.query('UPDATE hu_ok SET w = w + 1');
     await db.admin.query('ANALYZE bl, fresh');
+    await db.admin.query('INSERT INTO st2 SELECT g, g FROM generate_series(1001, 6000) g');
     // Inserted after the analyze: never vacuumed, statistics stale.
     await db.admin.query(`CREATE TABLE st (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false);
       INSERT INTO st SELECT g, g FROM generate_series(1, 10000) g;`);
@@ -93,6 +96,15 @@ describe.skipIf(!hasTestPostgres())('doctor table and vacuum checks on PostgreSQ
     expect(st?.evidence.lastAnalyze).toBeNull();
     expect(st?.remediation?.sql).toBe('VACUUM (ANALYZE) st;');
     expect(about(findings, 'stale-vacuum-analyze', 'public.fresh')).toEqual([]);
+    // st2 was analyzed moments ago, then grew 6×: autovacuum gets its turn first (grace), then it is stale.
+    expect(about(findings, 'stale-vacuum-analyze', 'public.st2')).toEqual([]);
+    const late = await doctor(client, ['stale-vacuum-analyze'], { 'stale-vacuum-analyze': { graceSeconds: 0 } });
+    const [st2] = about(late.findings, 'stale-vacuum-analyze', 'public.st2');
+    expect(st2?.title).toContain('statistics stale');
+    expect(st2?.evidence.modifiedSinceAnalyze).toBeGreaterThanOrEqual(5000);
+    expect(st2?.evidence.analyzeTrigger).toBe(50 + 0.1 * 1000);
+    expect(st2?.severity).toBe('medium'); // 5000 / 150 = 33× the trigger
+    expect(st2?.remediation?.sql).toBe('ANALYZE st2;');
   });
 
   it('autovacuum-disabled: per table, severity by what piles up; fix re-enables and vacuums', async () => {
