@@ -191,7 +191,8 @@ function addColumn(model: SchemaModel, table: ModelTable, def: AstNode, ctx: Rep
     generated: null,
     location: ctx.locate(def.location),
   };
-  table.columns = table.columns.filter((c) => c.name !== col.name);
+  const existing = table.columns.findIndex((c) => c.name === col.name);
+  if (existing >= 0) table.columns.splice(existing, 1);
   table.columns.push(col);
   for (const c of (def.constraints ?? []) as AstNode[]) {
     if (c.Constraint) addConstraint(model, table, c.Constraint, ctx, col);
@@ -286,7 +287,8 @@ export function addConstraint(
       onDelete: FK_ACTIONS[String(c.fk_del_action ?? 'a')] ?? 'NO ACTION',
     };
   }
-  table.constraints = table.constraints.filter((k) => k.name !== name);
+  const previous = table.constraints.findIndex((k) => k.name === name);
+  if (previous >= 0) table.constraints.splice(previous, 1);
   table.constraints.push(constraint);
   if (kind === 'primary')
     for (const k of columns) {

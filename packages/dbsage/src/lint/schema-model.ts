@@ -187,7 +187,9 @@ export class SchemaModel {
 
   /** Registers an index on its table. */
   addIndex(table: ModelTable, index: ModelIndex): void {
-    table.indexes = table.indexes.filter((i) => i.name !== index.name);
+    if (this.#indexOwner.has(tableKey(index.schema, index.name))) {
+      table.indexes = table.indexes.filter((i) => i.name !== index.name);
+    }
     table.indexes.push(index);
     this.#indexOwner.set(tableKey(index.schema, index.name), tableKey(table.schema, table.name));
   }

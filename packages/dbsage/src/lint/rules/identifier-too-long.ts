@@ -2,8 +2,15 @@ import { ByteIndex, scanSql } from '../../sql/parser.js';
 import { identifierBytes } from '../ast.js';
 import type { RuleReport, StatementRule } from '../rule.js';
 
-/** Cheap pre-check: a run of 64+ identifier characters somewhere in the statement. */
-const LONG_RUN = /[\p{L}\p{N}_$]{22,}/u;
+/** Candidate words (22+ characters can exceed 63 bytes in UTF-8) and quoted identifiers. */
+const CANDIDATES = /[A-Za-z0-9_$\u0080-\uffff]{22,}|"[^"]{22,}"/g;
+
+/** Cheap pre-check before running the scanner: some candidate is longer than 63 bytes. */
+function mayHaveLongIdentifier(text: string): boolean {
+  for (const m of text.matchAll(CANDIDATES))
+    if (Buffer.byteLength(m[0]) > (m[0].startsWith('"') ? 65 : 63)) return true;
+  return false;
+}
 
 /**
  * PostgreSQL truncates identifiers to NAMEDATALEN-1 = 63 bytes (with only a NOTICE), so the object gets a
@@ -19,7 +26,7 @@ export const rule: StatementRule = {
   description: 'identifier longer than 63 bytes is silently truncated',
   kinds: ['*'],
   check(stmt) {
-    if (!LONG_RUN.test(stmt.text) || Buffer.byteLength(stmt.text) < 64) return [];
+    if (stmt.text.length < 64 || !mayHaveLongIdentifier(stmt.text)) return [];
     const out: RuleReport[] = [];
     let tokens: ReturnType<typeof scanSql>;
     try {
