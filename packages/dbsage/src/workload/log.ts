@@ -17,7 +17,7 @@ import type { Workload, WorkloadEvent } from './types.js';
 /**
  * PostgreSQL server logs as a workload: stderr (any `log_line_prefix`), csvlog and jsonlog, plain or gzipped.
  * The file is streamed and aggregated per fingerprint as it is read, so memory stays bounded by the number of
- * statement shapes, not the size of the log. `Workload.read` counts lines (stderr, jsonlog) or records (csvlog).
+ * statement shapes, not the size of the log. `Workload.read` counts the lines of the log.
  */
 
 /** Log formats PostgreSQL writes. */

@@ -230,7 +230,10 @@ describe('csvlog', () => {
     });
     expect(w.statements.find((s) => s.query.includes('orders'))!.exampleParams).toEqual(['a"b']);
     expect(w.statements.find((s) => s.query.includes('users'))!.queryId).toBe('-77');
-    expect(w.skipped.count).toBe(2);
+    expect(w.skipped.samples).toEqual([
+      'line 5: malformed CSV (quote inside an unquoted field at column 14): this is, not "a csvlog record',
+      'line 7: not a csvlog record: short,record',
+    ]);
     expect(events.map((e) => [e.sessionId, e.pid, e.applicationName, e.virtualTransactionId, e.transactionId])).toEqual(
       [
         ['663212f0.1092', 4242, 'web', '3/7', null],
@@ -238,6 +241,22 @@ describe('csvlog', () => {
         ['663212f0.1092', 4242, 'web', '3/7', null],
       ],
     );
+  });
+  it('gets back in step after a stray quote, and after a quote that never closes', async () => {
+    const good = (id: number) => rec('LOG', `duration: 1.000 ms  statement: SELECT * FROM t WHERE id = ${id}`);
+    const w = await ingest(
+      [good(1), '"x"y,z', good(2), '"garbage with an unclosed quote, and more', 'still inside it', good(3), ''].join(
+        '\n',
+      ),
+      'csvlog',
+    );
+    expect(calls(w)).toEqual({ 'SELECT * FROM t WHERE id = $1': [3, 3] });
+    expect(w.skipped.samples).toEqual([
+      'line 2: malformed CSV (character after a closing quote at column 4): "x"y,z',
+      'line 4: unclosed quote: "garbage with an unclosed quote, and more',
+    ]);
+    const tail = await ingest(`${good(1)}\n"never closed\n`, 'csvlog');
+    expect(tail.skipped.samples).toEqual(['line 2: unclosed quote at the end of the log: "never closed']);
   });
 });
 
