@@ -1,0 +1,440 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Finding } from '../../findings/finding.js';
+import { fingerprintSql, loadParser } from '../../sql/parser.js';
+import { detectInStream, type NPlusOneRuleOptions, type StreamEvent } from '../n-plus-one/detect-stream.js';
+import { type EventStream, findNPlusOneInStreams, type NPlusOneEnvironment } from '../n-plus-one/find-n-plus-one.js';
+import type { NPlusOneLink } from '../n-plus-one/link.js';
+import { resolveLink } from '../n-plus-one/resolve-link.js';
+import { generateRewrites, type NPlusOneRewrite } from '../n-plus-one/rewrite.js';
+import { type LongCheckout, type PoolStats, Reservoir } from './pool-stats.js';
+import { ShapeKeyCache } from './shape-key.js';
+
+// Structural subsets of the drivers (the package does not depend on their types at run time).
+
+/** The part of a node-postgres `Client` that is wrapped. */
+export interface PgClientLike {
+  // biome-ignore lint/suspicious/noExplicitAny: node-postgres overloads query(text|config|submittable, values?, cb?)
+  query: (...args: any[]) => any;
+}
+
+/** The part of a node-postgres `Pool` that is wrapped and read. */
+export interface PgPoolLike {
+  // biome-ignore lint/suspicious/noExplicitAny: connect(cb?) returns a promise or calls back
+  connect: (...args: any[]) => any;
+  // biome-ignore lint/suspicious/noExplicitAny: query(text|config, values?, cb?)
+  query: (...args: any[]) => any;
+  on(event: 'acquire' | 'release' | 'connect', listener: (...args: never[]) => void): unknown;
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+  readonly options?: { max?: number };
+}
+
+/** The part of a PGlite instance that is wrapped. */
+export interface PGliteLike {
+  query: (query: string, params?: unknown[], options?: unknown) => Promise<{ rows: unknown[]; affectedRows?: number }>;
+  exec: (query: string, options?: unknown) => Promise<{ rows: unknown[] }[]>;
+  waitReady: Promise<void>;
+}
+
+/** One N+1 seen at the end of a request, with the rewrite when it can be written from the statements alone. */
+export interface RuntimeNPlusOne {
+  request: string;
+  parentQuery: string;
+  childQuery: string;
+  count: number;
+  totalMillis: number | null;
+  link: NPlusOneLink | null;
+  rewrite: NPlusOneRewrite | null;
+}
+
+/** What `onRequestEnd` receives. */
+export interface RequestReport {
+  name: string;
+  queries: number;
+  totalQueryMillis: number;
+  durationMillis: number;
+  nPlusOne: RuntimeNPlusOne[];
+}
+
+/** Options of {@link instrument}, with documented defaults. */
+export interface InstrumentOptions {
+  /** The N+1 rule: ≥ `minRepeats` (5) same-shape queries after a parent, ≥ `minTotalMillis` (50) together. */
+  nPlusOne?: NPlusOneRuleOptions & { enabled?: boolean };
+  /** Called at the end of every request scope. */
+  onRequestEnd?: (report: RequestReport) => void;
+  /** Called for each N+1 at the end of the request it happened in. */
+  onNPlusOne?: (hit: RuntimeNPlusOne) => void;
+  /** A checkout held longer than this is recorded with its stack, ms. Default 5 000. */
+  longCheckoutMillis?: number;
+  /** Record the stack of explicit `pool.connect()` checkouts (for long-checkout reports). Default true. */
+  captureStacks?: boolean;
+  /** Statements kept per request (older ones are dropped from N+1 analysis). Default 10 000. */
+  maxEventsPerRequest?: number;
+  /** N+1 occurrences kept for {@link Instrumentation.findings}. Default 200. */
+  maxRetainedHits?: number;
+}
+
+/** The handle `instrument()` returns. */
+export interface Instrumentation {
+  /** Runs `fn` as one request: its queries are grouped, and the N+1 rule applies when it ends. */
+  runInRequest<T>(fn: () => T | Promise<T>, options?: { name?: string }): Promise<T>;
+  /** Connect/Express-style middleware: each HTTP request is a request scope (ends on `finish`/`close`). */
+  middleware(): (
+    req: { method?: string; url?: string },
+    res: { once(e: string, l: () => void): unknown },
+    next: () => void,
+  ) => void;
+  /** Pool health so far. */
+  stats(): PoolStats;
+  /** N+1 findings so far, with rewrites checked on `env.client` when given. */
+  findings(env?: NPlusOneEnvironment): Promise<Finding[]>;
+  /** Removes the wrappers (the pool or PGlite behaves as before). */
+  restore(): void;
+}
+
+interface RequestStore {
+  name: string;
+  events: StreamEvent[];
+  started: number;
+  queryMillis: number;
+}
+
+const PATCHED = Symbol('dbsage.instrumented');
+
+function isPool(target: unknown): target is PgPoolLike {
+  return typeof (target as PgPoolLike).connect === 'function' && 'totalCount' in (target as object);
+}
+
+/**
+ * Instruments a node-postgres `Pool` or a PGlite instance: every query is tagged with the current request
+ * (AsyncLocalStorage), the N+1 rule runs when a request ends and reports through the callbacks, and for a pool
+ * the acquire wait, active/idle/waiting counts and long checkouts (with the stack that took them) are recorded.
+ * The hot path is a store lookup, two clock reads and a cached shape key per query.
+ */
+export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentOptions = {}): Instrumentation {
+  const als = new AsyncLocalStorage<RequestStore>();
+  const shapes = new ShapeKeyCache();
+  const rule = { ...(options.nPlusOne ?? {}) };
+  const nPlusOneEnabled = options.nPlusOne?.enabled ?? true;
+  const longMillis = options.longCheckoutMillis ?? 5000;
+  const captureStacks = options.captureStacks ?? true;
+  const maxEvents = options.maxEventsPerRequest ?? 10_000;
+  const maxHits = options.maxRetainedHits ?? 200;
+  const started = performance.now();
+  const retained: EventStream[] = [];
+  const wait = new Reservoir();
+  const longCheckouts: LongCheckout[] = [];
+  let queries = 0;
+  let peakActive = 0;
+  let peakWaiting = 0;
+  let waited = 0;
+  const restorers: (() => void)[] = [];
+  void loadParser().catch(() => undefined);
+
+  const record = (text: string, params: readonly unknown[] | null, startedAt: number, result: unknown): void => {
+    const store = als.getStore();
+    if (!store) return;
+    const duration = performance.now() - startedAt;
+    store.queryMillis += duration;
+    if (store.events.length >= maxEvents) store.events.shift();
+    const rows = (result as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? null;
+    store.events.push({
+      fingerprint: shapes.key(text),
+      query: text,
+      params,
+      durationMillis: duration,
+      rows,
+      rowCount: rows ? rows.length : null,
+    });
+  };
+
+  const endRequest = (store: RequestStore): void => {
+    const hits: RuntimeNPlusOne[] = [];
+    if (nPlusOneEnabled && store.events.length >= (rule.minRepeats ?? 5) + 1) {
+      for (const hit of detectInStream(store.events, rule)) {
+        let link: NPlusOneLink | null = null;
+        let rewrite: NPlusOneRewrite | null = null;
+        try {
+          link = resolveLink(hit.parent.query, hit.child.query, {
+            ...(hit.parent.rows ? { parentRows: hit.parent.rows } : {}),
+            childParams: hit.child.params,
+          });
+          if (link) {
+            const r = generateRewrites(hit.parent.query, hit.child.query, link);
+            rewrite = r.primary ?? r.batch;
+          }
+        } catch {
+          // The parser is not loaded yet (first milliseconds of the process): report without a rewrite.
+        }
+        const runtime: RuntimeNPlusOne = {
+          request: store.name,
+          parentQuery: hit.parent.query,
+          childQuery: hit.child.query,
+          count: hit.child.count,
+          totalMillis: hit.child.totalMillis,
+          link,
+          rewrite,
+        };
+        hits.push(runtime);
+        const children = store.events.filter((e) => e.fingerprint === hit.child.fingerprint).slice(0, 200);
+        if (retained.length >= maxHits) retained.shift();
+        retained.push({ id: store.name, events: [{ ...hit.parent }, ...children] });
+        options.onNPlusOne?.(runtime);
+      }
+    }
+    options.onRequestEnd?.({
+      name: store.name,
+      queries: store.events.length,
+      totalQueryMillis: store.queryMillis,
+      durationMillis: performance.now() - store.started,
+      nPlusOne: hits,
+    });
+  };
+
+  let requestCounter = 0;
+  const runInRequest = async <T>(fn: () => T | Promise<T>, o: { name?: string } = {}): Promise<T> => {
+    const store: RequestStore = {
+      name: o.name ?? `request-${++requestCounter}`,
+      events: [],
+      started: performance.now(),
+      queryMillis: 0,
+    };
+    try {
+      return await als.run(store, fn);
+    } finally {
+      endRequest(store);
+    }
+  };
+
+  // --------------------------------------------------------------------------------------------- node-postgres
+  const wrapClient = (client: PgClientLike & { [PATCHED]?: boolean }): void => {
+    if (client[PATCHED]) return;
+    const original = client.query;
+    client[PATCHED] = true;
+    // biome-ignore lint/suspicious/noExplicitAny: mirrors node-postgres' overloads
+    client.query = function (this: unknown, config: any, values?: any, callback?: any): any {
+      queries++;
+      if (!config || typeof config.submit === 'function' || !als.getStore())
+        return original.call(this, config, values, callback);
+      const text: string = typeof config === 'string' ? config : config.text;
+      const cb = typeof values === 'function' ? values : callback;
+      const params: unknown[] | null =
+        (typeof values === 'function' || values === undefined ? config.values : values) ?? null;
+      const t0 = performance.now();
+      if (typeof cb === 'function') {
+        return original.call(
+          this,
+          config,
+          typeof values === 'function' ? undefined : values,
+          (err: unknown, res: unknown) => {
+            record(text, params, t0, err ? undefined : res);
+            cb(err, res);
+          },
+        );
+      }
+      return (original.call(this, config, values) as Promise<unknown>).then(
+        (res) => {
+          record(text, params, t0, res);
+          return res;
+        },
+        (err: unknown) => {
+          record(text, params, t0, undefined);
+          throw err;
+        },
+      );
+    };
+    restorers.push(() => {
+      client.query = original;
+      delete client[PATCHED];
+    });
+  };
+
+  let stats: () => PoolStats;
+  if (isPool(target)) {
+    const pool = target;
+    const checkouts = new Map<object, { t0: number; stack: Error | null }>();
+    let inPoolQuery = 0;
+    const sample = () => {
+      const active = pool.totalCount - pool.idleCount;
+      if (active > peakActive) peakActive = active;
+      if (pool.waitingCount > peakWaiting) peakWaiting = pool.waitingCount;
+    };
+    const acquired = (t0: number, client: PgClientLike | undefined, stack: Error | null): void => {
+      if (!client) return;
+      const now = performance.now();
+      const w = now - t0;
+      wait.add(w);
+      if (w >= 1) waited++;
+      wrapClient(client);
+      checkouts.set(client, { t0: now, stack });
+      sample();
+    };
+    const onRelease = (_err: unknown, client: object) => {
+      const c = checkouts.get(client);
+      if (!c) return;
+      checkouts.delete(client);
+      const held = performance.now() - c.t0;
+      if (held >= longMillis) {
+        longCheckouts.push({ heldMillis: held, stack: cleanStack(c.stack), releasedAt: Date.now() });
+        if (longCheckouts.length > 100) longCheckouts.shift();
+      }
+    };
+    pool.on('release', onRelease as never);
+    const originalConnect = pool.connect;
+    const originalQuery = pool.query;
+    // biome-ignore lint/suspicious/noExplicitAny: connect(cb?)
+    pool.connect = function (this: unknown, cb?: any): any {
+      const t0 = performance.now();
+      // pool.query's own checkouts hold the connection for one query: their stack is the query's, not needed.
+      const stack = captureStacks && inPoolQuery === 0 ? new Error('connection checked out here') : null;
+      if (typeof cb === 'function') {
+        return originalConnect.call(this, (err: unknown, client: PgClientLike, release: unknown) => {
+          if (!err) acquired(t0, client, stack);
+          cb(err, client, release);
+        });
+      }
+      return (originalConnect.call(this) as Promise<PgClientLike>).then((client) => {
+        acquired(t0, client, stack);
+        return client;
+      });
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: query(text|config, values?, cb?)
+    pool.query = function (this: unknown, ...args: any[]): any {
+      inPoolQuery++;
+      try {
+        return originalQuery.apply(this, args);
+      } finally {
+        inPoolQuery--;
+      }
+    };
+    restorers.push(() => {
+      pool.connect = originalConnect;
+      pool.query = originalQuery;
+      pool.removeListener('release', onRelease as never);
+    });
+    stats = () => {
+      const now = performance.now();
+      const current = [...checkouts.values()]
+        .filter((c) => now - c.t0 >= longMillis)
+        .map((c) => ({ heldMillis: now - c.t0, stack: cleanStack(c.stack), releasedAt: 0 }));
+      return {
+        kind: 'pg-pool',
+        maxSize: pool.options?.max ?? null,
+        active: pool.totalCount - pool.idleCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        peakActive,
+        peakWaiting,
+        acquisitions: wait.count,
+        acquireWaitMillis: {
+          mean: wait.count ? wait.sum / wait.count : 0,
+          p50: wait.percentile(50),
+          p95: wait.percentile(95),
+          p99: wait.percentile(99),
+          max: wait.max,
+        },
+        waitedAcquisitions: waited,
+        longCheckouts: [...longCheckouts, ...current],
+        queries,
+        observedMillis: now - started,
+      };
+    };
+  } else {
+    // ----------------------------------------------------------------------------------------------- PGlite
+    const db = target;
+    const originalQuery = db.query;
+    const originalExec = db.exec;
+    db.query = function (this: unknown, query: string, params?: unknown[], opts?: unknown) {
+      queries++;
+      if (!als.getStore()) return originalQuery.call(this, query, params, opts);
+      const t0 = performance.now();
+      return originalQuery.call(this, query, params, opts).then((res) => {
+        record(query, params ?? null, t0, res);
+        return res;
+      });
+    } as PGliteLike['query'];
+    db.exec = function (this: unknown, query: string, opts?: unknown) {
+      queries++;
+      if (!als.getStore()) return originalExec.call(this, query, opts);
+      const t0 = performance.now();
+      return originalExec.call(this, query, opts).then((res) => {
+        record(query, null, t0, res[res.length - 1]);
+        return res;
+      });
+    } as PGliteLike['exec'];
+    restorers.push(() => {
+      db.query = originalQuery;
+      db.exec = originalExec;
+    });
+    stats = () => ({
+      kind: 'pglite',
+      maxSize: 1,
+      active: 0,
+      idle: 1,
+      waiting: 0,
+      peakActive: 1,
+      peakWaiting: 0,
+      acquisitions: 0,
+      acquireWaitMillis: { mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
+      waitedAcquisitions: 0,
+      longCheckouts: [],
+      queries,
+      observedMillis: performance.now() - started,
+    });
+  }
+
+  return {
+    runInRequest,
+    middleware() {
+      return (req, res, next) => {
+        const store: RequestStore = {
+          name: `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]}`,
+          events: [],
+          started: performance.now(),
+          queryMillis: 0,
+        };
+        let ended = false;
+        const end = () => {
+          if (ended) return;
+          ended = true;
+          endRequest(store);
+        };
+        res.once('finish', end);
+        res.once('close', end);
+        als.run(store, next);
+      };
+    },
+    stats: () => stats(),
+    async findings(env = {}) {
+      await loadParser();
+      const streams = retained.map((s) => ({
+        id: s.id,
+        events: s.events.map((e) => ({ ...e, fingerprint: safeFingerprint(e.query) })),
+      }));
+      return findNPlusOneInStreams(streams, 'runtime', env, rule);
+    },
+    restore() {
+      for (const r of restorers.splice(0).reverse()) r();
+    },
+  };
+}
+
+function safeFingerprint(text: string): string {
+  try {
+    return fingerprintSql(text);
+  } catch {
+    return text;
+  }
+}
+
+function cleanStack(error: Error | null): string {
+  if (!error?.stack) return '(stack not captured: captureStacks is off or the checkout came from pool.query)';
+  return error.stack
+    .split('\n')
+    .slice(1)
+    .filter((l) => !l.includes('/query/instrument/') && !l.includes('node:internal'))
+    .map((l) => l.trim())
+    .join('\n');
+}
