@@ -60,6 +60,22 @@ export function exprText(node: AstNode | undefined): string {
   }
 }
 
+/**
+ * Defines `object[key]` as the deparsed text of `node`, computed on first read: most replayed CHECK and
+ * DEFAULT expressions are never shown, and deparsing them all is a measurable share of a 10k-statement run.
+ */
+export function defineLazyText<T extends object>(object: T, key: keyof T & string, node: AstNode | undefined): void {
+  let cached: string | undefined;
+  Object.defineProperty(object, key, {
+    configurable: true,
+    enumerable: true,
+    get: () => (cached ??= exprText(node)),
+    set: (value: string) => {
+      Object.defineProperty(object, key, { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
+}
+
 /** Aliases PostgreSQL resolves in the grammar, keyed by the name a user may write. */
 const TYPE_ALIASES: Readonly<Record<string, string>> = {
   integer: 'int4',

@@ -1,6 +1,16 @@
 import type { FkAction } from '../catalog/types.js';
 import type { AstNode } from '../sql/parser.js';
-import { columnRefs, dottedName, exprText, type RelName, rangeVar, stringConst, strings, typeInfo } from './ast.js';
+import {
+  columnRefs,
+  defineLazyText,
+  dottedName,
+  exprText,
+  type RelName,
+  rangeVar,
+  stringConst,
+  strings,
+  typeInfo,
+} from './ast.js';
 import {
   column,
   type ModelColumn,
@@ -227,7 +237,7 @@ export function addConstraint(
       if (col) col.nullable = true;
       return undefined;
     case 'CONSTR_DEFAULT':
-      if (col) col.default = exprText(c.raw_expr);
+      if (col) defineLazyText(col, 'default', c.raw_expr);
       return undefined;
     case 'CONSTR_IDENTITY':
       if (col) {
@@ -268,11 +278,12 @@ export function addConstraint(
     columns,
     validated: !c.skip_validation,
     nullsNotDistinct: Boolean(c.nulls_not_distinct),
-    expression: kind === 'check' ? exprText(c.raw_expr) : null,
+    expression: null,
     indexName: c.indexname ? String(c.indexname) : null,
     createdInRun: ctx.inRun,
     location,
   };
+  if (kind === 'check') defineLazyText(constraint, 'expression', c.raw_expr);
   if (kind === 'foreign') {
     const ref = rangeVar(c.pktable);
     const target = ref ? model.table(ref) : undefined;
