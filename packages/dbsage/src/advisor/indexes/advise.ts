@@ -11,7 +11,7 @@ import { HypopgSession } from './hypopg-engine.js';
 import { type Budget, budgetBytes } from './options.js';
 import { describeAccess, indexesUsed } from './plan.js';
 import { RealIndexSession } from './real-index-engine.js';
-import { type SearchResult, searchIndexes } from './search.js';
+import { entryWidthFraction, extendsCandidate, type SearchResult, searchIndexes } from './search.js';
 import { type AdvisorStatement, prepareWorkload } from './statements.js';
 import type { CostSource, WhatIfEngineKind, WhatIfSession } from './what-if.js';
 
@@ -127,6 +127,29 @@ export interface AdvisorResult {
   prepared: AdvisorStatement[];
 }
 
+/** `relallvisible / relpages` per table the candidates are on (how much of the visibility map is set). */
+async function visibleFractions(
+  session: WhatIfSession,
+  catalog: Catalog,
+  cands: ReadonlyMap<string, IndexCandidate>,
+): Promise<Map<string, number>> {
+  const oids = new Set<number>();
+  for (const c of cands.values()) {
+    const t = catalog.tables.find((x) => x.name === c.table && x.schema === c.schema);
+    if (t) oids.add(t.oid);
+  }
+  const out = new Map<string, number>();
+  if (oids.size === 0) return out;
+  const r = await session.query<{ schema: string; name: string; fraction: number }>(
+    `SELECT n.nspname AS schema, c.relname AS name,
+            CASE WHEN c.relpages > 0 THEN c.relallvisible::float8 / c.relpages ELSE 0 END AS fraction
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($1::oid[])`,
+    [[...oids]],
+  );
+  for (const row of r.rows) out.set(`${row.schema}.${row.name}`, Number(row.fraction));
+  return out;
+}
+
 /** Sum of heap + TOAST bytes of ordinary tables: the "data size" budgets are relative to. */
 export function dataSizeBytes(catalog: Catalog): number {
   return catalog.tables.filter((t) => t.kind === 'table').reduce((a, t) => a + t.heapBytes + t.toastBytes, 0);
@@ -195,10 +218,21 @@ export async function adviseIndexes(
     o: AdviseOptions,
     onProgress: (label: string, fraction?: number) => void,
   ): Promise<Omit<AdvisorResult, 'wallMillis'>> {
-    onProgress(`building ${cands.size} candidate indexes (${session.engine})`, 0);
-    await session.register([...cands.values()], (d, t) =>
-      onProgress(`what-if indexes (${session.engine})`, t ? d / t : 1),
-    );
+    // Covering variants of another candidate are registered only when the search tries to widen to them, and
+    // only when they can pay off: the visibility map is mostly set (the planner sees the index-only gain) or the
+    // entry stays under half a heap row (the widening rule).
+    const vm = await visibleFractions(session, cat, cands);
+    const deferred = new Set<string>();
+    for (const c of [...cands.values()]) {
+      if (!c.kinds.includes('covering')) continue;
+      const narrow = [...cands.values()].some((n) => n.include.length === 0 && extendsCandidate(n, c));
+      if (!narrow) continue;
+      if ((vm.get(`${c.schema}.${c.table}`) ?? 0) >= 0.5 || entryWidthFraction(c, cat) <= 0.5) deferred.add(c.id);
+      else cands.delete(c.id);
+    }
+    const eager = [...cands.values()].filter((c) => !deferred.has(c.id));
+    onProgress(`building ${eager.length} candidate indexes (${session.engine})`, 0);
+    await session.register(eager, (d, t) => onProgress(`what-if indexes (${session.engine})`, t ? d / t : 1));
     const candidateErrors: { name: string; error: string }[] = [];
     for (const c of cands.values()) {
       const err = session.info(c.id)?.error;
@@ -216,6 +250,14 @@ export async function adviseIndexes(
       minGainFraction: o.minGainFraction ?? 0.002,
       writeAware: o.writeAware ?? false,
       statementCandidates: new Map([...perStatement].map(([k, v]) => [k, v.candidateIds])),
+      deferred,
+      ensure: async (ids) => {
+        await session.register(ids.map((id) => cands.get(id)!));
+        for (const id of ids) {
+          const err = session.info(id)?.error;
+          if (err) candidateErrors.push({ name: cands.get(id)!.name, error: err });
+        }
+      },
       onProgress,
       ...(o.signal ? { signal: o.signal } : {}),
     });

@@ -62,6 +62,8 @@ export class HypopgSession implements WhatIfSession {
     return s;
   }
 
+  query: PinnedSession['query'] = (sql, params, options) => this.#session.query(sql, params, options);
+
   get explainCalls(): number {
     return this.#calls;
   }

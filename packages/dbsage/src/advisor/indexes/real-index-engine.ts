@@ -31,6 +31,8 @@ export class RealIndexSession implements WhatIfSession {
     this.#serverVersionNum = serverVersionNum;
   }
 
+  query: Queryable['query'] = (sql, params, options) => this.#tx.query(sql, params, options);
+
   get explainCalls(): number {
     return this.#calls;
   }
@@ -54,6 +56,10 @@ export class RealIndexSession implements WhatIfSession {
     onProgress?: (done: number, total: number) => void,
   ): Promise<void> {
     const todo = candidates.filter((c) => !this.#info.has(c.id));
+    // GIN builds accumulate entries in maintenance_work_mem: raise it (never lower) to 256 MB for this transaction.
+    await this.#tx.query(
+      "SELECT set_config('maintenance_work_mem', greatest(setting::int8, 262144)::text || 'kB', true) FROM pg_settings WHERE name = 'maintenance_work_mem'",
+    );
     const analyze = new Set<string>();
     let done = 0;
     for (const c of todo) {

@@ -29,6 +29,12 @@ export interface SearchOptions {
   minGainFraction: number;
   /** Add index maintenance to the objective and refuse indexes that break HOT updates for little gain. */
   writeAware: boolean;
+  /**
+   * Candidates registered with the what-if engine only when first needed (covering variants: they are only ever
+   * tried as a widening of a chosen index), and the callback that registers them.
+   */
+  deferred?: ReadonlySet<string>;
+  ensure?: (ids: readonly string[]) => Promise<void>;
   /** Candidate ids generated for each statement (the widening rule only widens for a statement it covers). */
   statementCandidates?: ReadonlyMap<string, readonly string[]>;
   onProgress?: (label: string, fraction?: number) => void;
@@ -77,7 +83,8 @@ export async function searchIndexes(
   const started = performance.now();
   const deadline = started + options.timeLimitMillis;
   const minGain = options.minGainFraction * ev.totalWeight();
-  const ids = [...candidates.keys()].filter((id) => ev.size(id) > 0).sort();
+  const deferred = options.deferred ?? new Set<string>();
+  const ids = [...candidates.keys()].filter((id) => ev.size(id) > 0 || deferred.has(id)).sort();
   const steps: SearchStep[] = [];
   const budgetBlocked = new Set<string>();
   const writeRejected = new Set<string>();
@@ -130,10 +137,15 @@ export async function searchIndexes(
         options.onProgress?.('searching index configurations', Math.min(0.99, i++ / ids.length));
         if (config.includes(id)) continue;
         const c = candidates.get(id)!;
-        const moves: { next: string[]; replaced?: string }[] = [{ next: [...config, id] }];
+        const moves: { next: string[]; replaced?: string }[] = deferred.has(id) ? [] : [{ next: [...config, id] }];
         for (const x of config) {
           if (extendsCandidate(candidates.get(x)!, c))
             moves.push({ next: [...config.filter((y) => y !== x), id], replaced: x });
+        }
+        if (moves.length === 0) continue;
+        if (deferred.has(id) && ev.size(id) === 0) {
+          await options.ensure?.([id]);
+          if (ev.size(id) === 0) continue;
         }
         for (const mv of moves) {
           if (timeUp()) return;
@@ -195,7 +207,7 @@ export async function searchIndexes(
       for (const id of ids) {
         if (config.includes(id)) continue;
         const c = candidates.get(id)!;
-        if (c.table !== cx.table || c.schema !== cx.schema) continue;
+        if (c.table !== cx.table || c.schema !== cx.schema || ev.size(id) === 0) continue;
         const next = [...config.filter((y) => y !== x), id];
         if (!fits(next)) continue;
         const value = await ev.objective(next);

@@ -48,6 +48,8 @@ export interface WhatIfSession {
   candidateForIndex(indexName: string): string | undefined;
   /** EXPLAIN calls made so far. */
   readonly explainCalls: number;
+  /** A plain read-only query on the engine's session (catalog look-ups during the run). */
+  query: Queryable['query'];
 }
 
 /** Raised when a statement has parameters and no representative values for them. */
