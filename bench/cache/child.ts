@@ -49,4 +49,5 @@ process.on('message', async (msg: { type: string; key: string; concurrency?: num
     process.exit(0);
   }
 });
+process.on('disconnect', () => process.exit(0)); // parent gone: never outlive the benchmark
 send({ type: 'ready' });

@@ -15,7 +15,16 @@ import { startRedisServer, stopAllRedis } from '../../test/support/redis.js';
 import { type BenchCache, type LibName, makeValue, openCache, sleep } from './libs.js';
 
 const LIBS: LibName[] = ['dbsage', 'bentocache', 'cache-manager'];
+const progress = (m: string): void => {
+  process.stderr.write(`bench:cache ${m}\n`);
+};
 const results: Record<string, unknown> = {};
+// the benchmark stops by itself: a stuck section fails the run instead of hanging it
+const watchdog = setTimeout(() => {
+  progress('timed out after 6 minutes');
+  void stopAllRedis().finally(() => process.exit(1));
+}, 6 * 60_000);
+watchdog.unref();
 const server = await startRedisServer();
 const port = server.port;
 const admin = new Redis(port, '127.0.0.1');
@@ -43,6 +52,7 @@ async function withCache<T>(lib: LibName, l1: boolean, label: string, fn: (c: Be
 
 // ── 1. L1-hit throughput ──────────────────────────────────────────────
 {
+  progress('1. L1-hit throughput');
   const value = makeValue(1024);
   const out: Record<string, number> = {};
   for (const lib of LIBS) {
@@ -60,6 +70,7 @@ async function withCache<T>(lib: LibName, l1: boolean, label: string, fn: (c: Be
 
 // ── 2. L2-hit latency vs raw ioredis GET + JSON.parse ─────────────────
 {
+  progress('2. L2-hit latency vs raw ioredis GET + JSON.parse');
   const l2: Record<string, unknown> = {};
   for (const size of [1024, 100 * 1024]) {
     const value = makeValue(size);
@@ -105,6 +116,7 @@ async function withCache<T>(lib: LibName, l1: boolean, label: string, fn: (c: Be
 
 // ── 3. Miss path: getOrSet on a cold key with an instant loader ───────
 {
+  progress('3. Miss path: getOrSet on a cold key with an instant loader');
   const value = makeValue(1024);
   const out: Record<string, unknown> = {};
   const raw = new Redis(port, '127.0.0.1');
@@ -170,6 +182,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 {
+  progress('4. Stampede: 4 processes x 1,000 concurrent getOrSet on one cold key');
   const out: Record<string, unknown> = {};
   for (const lib of LIBS) {
     const namespace = ns('stampede');
@@ -188,6 +201,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 // ── 5. Invalidation propagation between two processes ─────────────────
 {
+  progress('5. Invalidation propagation between two processes');
   const out: Record<string, unknown> = {};
   for (const lib of ['dbsage', 'bentocache'] as LibName[]) {
     const namespace = ns('prop');
@@ -215,6 +229,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 // ── 6. Stale reads after the subscriber reconnects ────────────────────
 {
+  progress('6. Stale reads after the subscriber reconnects');
   const out: Record<string, unknown> = {};
   for (const lib of ['dbsage', 'bentocache'] as LibName[]) {
     const namespace = ns('reconnect');
@@ -245,6 +260,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 // ── 7. Stale sets: invalidation during a slow load ────────────────────
 {
+  progress('7. Stale sets: invalidation during a slow load');
   const out: Record<string, unknown> = {};
   for (const lib of LIBS) {
     const namespace = ns('staleset');
@@ -280,6 +296,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 // ── 8. Memory per L1 entry (1 KB value, materialized) ─────────────────
 {
+  progress('8. Memory per L1 entry (1 KB value, materialized)');
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
   const redis = new Redis(port, '127.0.0.1');
