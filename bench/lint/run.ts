@@ -6,7 +6,7 @@
  * hazards are counted against ground truth. Prints a table and writes bench/results/lint.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,12 +58,24 @@ function timeSpawn(cmd: string, args: string[]): { ms: number; stdout: string; c
 }
 
 /** Builds the dbsage CLI (dist) when it is missing or older than the lint sources. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the dbsage CLI (dist) when it is missing or older than any lint, report or CLI source. */
 function ensureCli(): string {
   const bin = join(root, 'packages/dbsage/bin/dbsage.js');
   const built = join(root, 'packages/dbsage/dist/cli/commands/lint.js');
-  const src = join(root, 'packages/dbsage/src/lint/linter.ts');
-  if (!existsSync(built) || statSync(built).mtimeMs < statSync(src).mtimeMs) {
-    // tsc emits even when another part of the workspace has type errors; only the emitted file matters here.
+  const src = Math.max(
+    ...['lint', 'report', 'cli', 'sql'].map((d) => newestMtime(join(root, 'packages/dbsage/src', d))),
+  );
+  if (!existsSync(built) || statSync(built).mtimeMs < src) {
+    // tsc emits even when another part of the workspace has type errors; only the emitted files matter here.
     spawnSync('npx', ['tsc', '-p', 'packages/dbsage'], { cwd: root, stdio: 'ignore' });
   }
   if (!existsSync(built)) throw new Error('could not build packages/dbsage/dist (run npm run build)');
