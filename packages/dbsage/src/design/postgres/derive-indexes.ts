@@ -2,9 +2,9 @@ import { extractStatement } from '../../sql/extract.js';
 import { loadParser, parseStatement } from '../../sql/parser.js';
 import type { LogicalModel, LogicalTable } from '../model/resolve.js';
 import { parseFrequency } from '../model/schema.js';
-import { pgTypeOf } from './column-type.js';
 import { type DesignIndex, indexCovers, indexShape } from './design-index.js';
-import { type CandidateHints, statementIndexCandidates } from './index-candidates.js';
+import { patternIndexCandidates } from './index-candidates.js';
+import { modelCatalog, type ValueHint } from './model-catalog.js';
 import { patternSql } from './pattern-sql.js';
 
 /** Tables expected to stay below this many rows get no access-pattern index: a sequential scan is as fast. */
@@ -51,7 +51,6 @@ function expectedRows(table: LogicalTable): number | undefined {
  * serves (a leading prefix of a wider B-tree, or of the primary key) is dropped with that reason.
  */
 export async function deriveIndexes(logical: LogicalModel): Promise<DerivedIndexes> {
-  await loadParser();
   const explicit: DesignIndex[] = [];
   for (const table of logical.tables) {
     for (const { spec } of table.indexes) {
@@ -116,31 +115,17 @@ export async function deriveIndexes(logical: LogicalModel): Promise<DerivedIndex
   }
 
   const skipped: DerivedIndexes['skipped'] = [];
+  const catalog = modelCatalog(logical, valueHints(logical));
+  const byPattern = await patternIndexCandidates(
+    logical.patterns
+      .filter((p) => p.spec.kind !== 'insert')
+      .map((p) => ({ name: p.spec.name, sql: sqlByPattern.get(p.spec.name)! })),
+    catalog,
+  );
   for (const pattern of logical.patterns) {
-    const sql = sqlByPattern.get(pattern.spec.name)!;
-    const statement = extractStatement(parseStatement(sql, `pattern ${pattern.spec.name}`), {
-      columnsOf: (t) => logical.table(t)?.columns.map((c) => c.name),
-    });
-    const hints: CandidateHints = {
-      columnType: (t, c) => {
-        const col = logical.table(t)?.columns.find((x) => x.name === c);
-        return col ? pgTypeOf(col.field) : undefined;
-      },
-      selectivity: (t, c, value) =>
-        t === pattern.table.name
-          ? pattern.spec.filters.find(
-              (f) => f.field === c && f.value !== undefined && String(f.value) === String(value),
-            )?.selectivity
-          : undefined,
-      isUnique: (t, c) => {
-        const table = logical.table(t);
-        if (!table || c === null) return false;
-        return constraintIndexes(table).some((ix) => ix.keys.length === 1 && ix.keys[0]!.column === c);
-      },
-    };
     const freq = pattern.spec.frequency === undefined ? undefined : parseFrequency(pattern.spec.frequency);
     const rate = freq === undefined ? '' : ` at ${formatRate(freq)}`;
-    for (const c of statementIndexCandidates(statement, hints)) {
+    for (const c of byPattern.get(pattern.spec.name) ?? []) {
       const { because, ...shape } = c;
       const index: DesignIndex = {
         ...shape,
@@ -212,4 +197,17 @@ function formatRate(perSecond: number): string {
 
 function round(n: number): string {
   return String(Math.round(n * 10) / 10);
+}
+
+/** Constants access patterns filter on with a declared selectivity (partial-index hints). */
+function valueHints(logical: LogicalModel): ValueHint[] {
+  const out: ValueHint[] = [];
+  for (const p of logical.patterns) {
+    for (const f of p.spec.filters) {
+      if (f.field && f.value !== undefined && typeof f.value !== 'object' && f.selectivity !== undefined) {
+        out.push({ table: p.table.name, column: f.field, value: String(f.value), frequency: f.selectivity });
+      }
+    }
+  }
+  return out;
 }

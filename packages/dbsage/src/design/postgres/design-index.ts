@@ -41,7 +41,7 @@ export function indexShape(
  */
 export function indexCovers(wide: DesignIndex, narrow: DesignIndex): boolean {
   if (wide.table !== narrow.table || wide.method !== narrow.method) return false;
-  if ((wide.predicate ?? '') !== (narrow.predicate ?? '')) return false;
+  if (normalizeSqlText(wide.predicate ?? '') !== normalizeSqlText(narrow.predicate ?? '')) return false;
   if (narrow.unique && !(wide.unique && wide.keys.length === narrow.keys.length)) return false;
   if (narrow.keys.length > wide.keys.length) return false;
   if (wide.method !== 'btree' && narrow.keys.length !== wide.keys.length) return false;
@@ -49,9 +49,22 @@ export function indexCovers(wide: DesignIndex, narrow: DesignIndex): boolean {
   for (let i = 0; i < narrow.keys.length; i++) {
     const a = narrow.keys[i]!;
     const b = wide.keys[i]!;
-    if (a.column !== b.column || (a.expression ?? null) !== (b.expression ?? null)) return false;
+    if (a.column !== b.column || normalizeSqlText(a.expression ?? '') !== normalizeSqlText(b.expression ?? ''))
+      return false;
     if ((a.opclass ?? null) !== (b.opclass ?? null)) return false;
     if (wide.method === 'btree' && (a.descending !== b.descending) !== flip) return false;
   }
   return narrow.include.every((c) => wide.include.includes(c) || wide.keys.some((k) => k.column === c));
+}
+
+/**
+ * Normalises an index expression or predicate for comparison: PostgreSQL prints `to_tsvector('english'::regconfig,
+ * body)` and `(status = 'banned'::text)` for what was written `to_tsvector('english', body)` and
+ * `status = 'banned'`, so casts, parentheses, quotes and spaces are dropped.
+ */
+export function normalizeSqlText(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/::[a-z_ ]+(\[\])?/g, '')
+    .replace(/[\s()"]/g, '');
 }

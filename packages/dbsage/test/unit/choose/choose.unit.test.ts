@@ -8,7 +8,8 @@ import { renderChoice } from '../../../src/choose/render.js';
 import { InputError } from '../../../src/errors.js';
 
 const dir = new URL('../../../../../examples/design/choose/', import.meta.url);
-const scenario = (name: string): Choice => choose(parseAnswers(readFileSync(new URL(`${name}.yaml`, dir), 'utf8'), name));
+const scenario = (name: string): Choice =>
+  choose(parseAnswers(readFileSync(new URL(`${name}.yaml`, dir), 'utf8'), name));
 const reasons = (c: Choice, rank: number) => c.ranking[rank]!.reasons.map((r) => `${r.because} | ${r.answer}`);
 
 describe('choose: scenarios', () => {
@@ -113,7 +114,9 @@ describe('choose: scenarios', () => {
     expect(c.alternative.id).toBe('postgresql');
     expect(c.alternative.behind).toBeLessThan(10);
     // Without the team's experience, the boring default would win: a computed change of call.
-    expect(c.wouldChange).toContainEqual(expect.objectContaining({ question: 'team_knows', value: 'none', engine: 'postgresql' }));
+    expect(c.wouldChange).toContainEqual(
+      expect.objectContaining({ question: 'team_knows', value: 'none', engine: 'postgresql' }),
+    );
   });
 
   it('multi-region event ingest at very high rates: Cassandra, DynamoDB next', () => {
@@ -167,7 +170,9 @@ describe('choose: answers file', () => {
   });
 
   it('rejects unknown questions at their line', () => {
-    expect(errorOf('data_shape: graph\n\nlatncy: sub-ms\n').message).toBe('answers.yaml:3:1: latncy: unknown key "latncy"');
+    expect(errorOf('data_shape: graph\n\nlatncy: sub-ms\n').message).toBe(
+      'answers.yaml:3:1: latncy: unknown key "latncy"',
+    );
   });
 
   it('accepts JSON and a single value for a multi-select question', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../../src/errors.js';
 import { parseModel } from '../../../src/design/model/load.js';
+import { InputError } from '../../../src/errors.js';
 
 const EXAMPLE = new URL('../../../../../examples/design/dbsage.model.yaml', import.meta.url);
 

@@ -88,7 +88,11 @@ describe('PostgreSQL DDL', () => {
     expect(customers).not.toMatch(/varchar|character varying|timestamp without/);
     expect(stmt(sql, 'CREATE TABLE orders')).toContain('id bigint GENERATED ALWAYS AS IDENTITY');
     expect(decisions).toContainEqual(
-      expect.objectContaining({ subject: 'customers.name', decision: 'text + CHECK (char_length)', basis: 'rule:varchar-length' }),
+      expect.objectContaining({
+        subject: 'customers.name',
+        decision: 'text + CHECK (char_length)',
+        basis: 'rule:varchar-length',
+      }),
     );
   });
 
@@ -100,7 +104,9 @@ describe('PostgreSQL DDL', () => {
     expect(orders).toContain(
       'CONSTRAINT orders_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE RESTRICT',
     );
-    expect(orders).toContain('CONSTRAINT orders_coupon_id_fkey FOREIGN KEY (coupon_id) REFERENCES coupons (id) ON DELETE SET NULL');
+    expect(orders).toContain(
+      'CONSTRAINT orders_coupon_id_fkey FOREIGN KEY (coupon_id) REFERENCES coupons (id) ON DELETE SET NULL',
+    );
     expect(stmt(sql, 'CREATE TABLE coupons')).toContain('REFERENCES customers (id) ON DELETE CASCADE');
     const restrict = decisions.find((d) => d.subject === 'orders.customer_id' && d.decision.startsWith('REFERENCES'))!;
     expect(restrict.because).toMatch(/deleting a customer that has orders must be a deliberate step/);
@@ -114,7 +120,11 @@ describe('PostgreSQL DDL', () => {
     // orders.customer_id is served by the access-pattern index (customer_id, placed_at DESC).
     expect(shapes).not.toContain('orders(customer_id)');
     expect(decisions).toContainEqual(
-      expect.objectContaining({ subject: 'orders (customer_id)', decision: 'no separate index', basis: 'rule:fk-without-index' }),
+      expect.objectContaining({
+        subject: 'orders (customer_id)',
+        decision: 'no separate index',
+        basis: 'rule:fk-without-index',
+      }),
     );
   });
 
@@ -159,7 +169,11 @@ describe('PostgreSQL DDL', () => {
     const { indexes, decisions } = await design(SHOP);
     expect(indexes.some((i) => i.table === 'tags' && i.keys[0]!.column === 'label')).toBe(false);
     expect(decisions).toContainEqual(
-      expect.objectContaining({ subject: 'tags (label)', basis: 'pattern:tag-by-label', decision: 'no separate index' }),
+      expect.objectContaining({
+        subject: 'tags (label)',
+        basis: 'pattern:tag-by-label',
+        decision: 'no separate index',
+      }),
     );
     expect(decisions.find((d) => d.subject === 'tags (label)')!.because).toMatch(/about 62 rows: a sequential scan/);
   });
