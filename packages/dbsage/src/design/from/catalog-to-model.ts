@@ -200,7 +200,7 @@ export function modelFromCatalog(catalog: Catalog, options: CatalogModelOptions 
   for (const t of tables) {
     const key = pk(t);
     const fks = singleFks(t);
-    if (!key || key.columns.length !== 2) continue;
+    if (key?.columns.length !== 2) continue;
     const [a, b] = key.columns;
     const fa = fks.find((f) => f.columns[0] === a);
     const fb = fks.find((f) => f.columns[0] === b);

@@ -59,10 +59,10 @@ export function modelYaml(result: CatalogModel): string {
     const base = ['entities', name];
     for (const f of Object.keys(e.fields ?? {})) flow([...base, 'fields', f]);
     for (const k of ['key', 'volume']) flow([...base, k]);
-    (e.unique ?? []).forEach((_, i) => flow([...base, 'unique', i]));
+    for (let i = 0; i < (e.unique ?? []).length; i++) flow([...base, 'unique', i]);
     (e.indexes ?? []).forEach((ix, i) => {
       flow([...base, 'indexes', i, 'keys']);
-      ix.keys.forEach((_, j) => flow([...base, 'indexes', i, 'keys', j]));
+      for (let j = 0; j < ix.keys.length; j++) flow([...base, 'indexes', i, 'keys', j]);
       flow([...base, 'indexes', i, 'include']);
     });
   }

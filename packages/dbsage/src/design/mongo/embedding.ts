@@ -15,7 +15,6 @@ import type { RelationshipSpec } from '../model/schema.js';
  * to it; its callers do not change.
  */
 export function adviseRelationship(rel: RelationshipSpec, index: number, logical: LogicalModel): EmbeddingAdvice {
-  const from = logical.table(rel.from)!;
   const to = logical.table(rel.to)!;
   const card = cardinalityClass(rel, to);
   const readTogether = logical.patterns.some((p) => p.table.name === rel.from && p.spec.with.includes(rel.to));

@@ -1,5 +1,3 @@
-import { extractStatement } from '../../sql/extract.js';
-import { loadParser, parseStatement } from '../../sql/parser.js';
 import type { LogicalModel, LogicalTable } from '../model/resolve.js';
 import { parseFrequency } from '../model/schema.js';
 import { type DesignIndex, indexCovers, indexShape } from './design-index.js';

@@ -78,7 +78,7 @@ export function modelCatalog(logical: LogicalModel, hints: readonly ValueHint[] 
       ...t.columns.filter((c) => c.field.unique).map((c) => [c.name]),
       ...t.foreignKeys.filter((fk) => fk.unique).map((fk) => fk.columns),
     ];
-    uniques.forEach((cols, n) =>
+    uniques.forEach((cols, n) => {
       constraints.push({
         name: `${t.name}_key${n}`,
         kind: 'unique',
@@ -87,8 +87,8 @@ export function modelCatalog(logical: LogicalModel, hints: readonly ValueHint[] 
         validated: true,
         deferrable: false,
         indexName: `${t.name}_key${n}`,
-      }),
-    );
+      });
+    });
     for (const fk of t.foreignKeys) {
       constraints.push({
         name: `${t.name}_${fk.columns.join('_')}_fkey`,
