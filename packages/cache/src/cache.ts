@@ -789,7 +789,13 @@ export class Cache {
     } else if (token !== '') {
       this.#release(key, token);
     }
-    if (cached) this.#l1Put(key, entry, seq);
+    if (cached) {
+      if (meta.tags.length > 0 && this.#l1Live() && tagVerdict(meta, this.#tagVersions) === 'unknown') {
+        // learn the tags' versions now, or the first L1 lookup would find them unknown and go to Redis
+        await this.#tagVerdictFetching(meta).catch(noop);
+      }
+      this.#l1Put(key, entry, seq);
+    }
     this.#events.emit('load', { key, durationMillis, ok: true, cached });
     return { entry, own: { value }, stale: false };
   }
