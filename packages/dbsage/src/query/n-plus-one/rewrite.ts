@@ -202,10 +202,14 @@ export function generateRewrites(
     );
     lateralAst.SelectStmt.whereClause = andOf(conj);
     const lateralSql = deparseExpr(lateralAst).replace(/\n/g, '\n  ');
+    // Child columns are prefixed with the child table: `c.*` would collide with the parent's names (id, …).
+    const lateralOutputs = child.outputs.some((o) => o.star || !o.name)
+      ? ['c.*']
+      : child.outputs.map((o) => `c.${quoteIdent(o.name!)} AS ${quoteIdent(`${link.childTable}_${o.name}`)}`);
     return {
       primary: {
         kind: 'lateral',
-        sql: `SELECT ${pcols.join(', ')}, c.*\nFROM (\n  ${parentSqlOut}\n) AS ${pAlias}\nLEFT JOIN LATERAL (\n  ${lateralSql}\n) AS c ON true${orderBy}`,
+        sql: `SELECT ${[...pcols, ...lateralOutputs].join(', ')}\nFROM (\n  ${parentSqlOut}\n) AS ${pAlias}\nLEFT JOIN LATERAL (\n  ${lateralSql}\n) AS c ON true${orderBy}`,
         params: paramsNote,
       },
       batch,

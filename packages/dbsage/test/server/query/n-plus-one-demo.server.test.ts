@@ -25,7 +25,7 @@ import { readPgStatStatements } from '../../../src/workload/pg-stat-statements.j
  * rewrites run on the same data with the same results as the loop.
  */
 
-const SCALE = 0.2;
+const SCALE = 0.5;
 const [PARENT, CHILD] = (() => {
   const w = demoWorkload(SCALE);
   return [w.find((q) => q.id === 'n-plus-one-parent')!, w.find((q) => q.id === 'n-plus-one-child')!];
@@ -179,6 +179,64 @@ describe.skipIf(!postgresAvailable())('N+1: the demo loop found by runtime, log 
       const mine = rows.filter((r) => r.user_id === p.id);
       expect(normChildren(mine)).toEqual(normChildren(loop.children.get(String(p.id))!));
     }
+  });
+
+  /** Runs a loop through an instrumented pool, returns the runtime finding and the loop's results. */
+  async function loopAndFinding(parentSql: string, childSql: string, param: (p: Row) => unknown) {
+    const p2 = new pg.Pool({ connectionString: server.adminUrl, max: 2 });
+    const inst = instrument(p2, { nPlusOne: { minTotalMillis: 0 } });
+    try {
+      const result = await inst.runInRequest(async () => {
+        const parents = (await p2.query(parentSql)).rows;
+        const children: Row[][] = [];
+        for (const p of parents) children.push((await p2.query(childSql, [param(p)])).rows);
+        return { parents, children };
+      });
+      const [finding] = await inst.findings({ client, catalog });
+      return { ...result, finding: finding!, run: (sql: string) => p2.query(sql).then((r) => r.rows) };
+    } finally {
+      inst.restore();
+      setTimeout(() => void p2.end(), 100);
+    }
+  }
+
+  it('to-one (orders → their user): a JOIN rewrite with the same rows as the loop', async () => {
+    const { parents, children, finding, run } = await loopAndFinding(
+      'SELECT id, user_id, total FROM orders ORDER BY id LIMIT 30',
+      'SELECT email, name FROM users WHERE id = $1',
+      (p) => p.user_id,
+    );
+    expect(finding.evidence.link).toMatchObject({
+      kind: 'to-one',
+      child: 'users.id',
+      parent: 'orders.user_id',
+      evidence: 'foreign-key',
+    });
+    expect(finding.evidence.rewrite).toBe('join');
+    expect(finding.evidence.rewriteCheck).toMatchObject({ parses: true, plans: true });
+    // orders.user_id is NOT NULL and references users: every order has its user, so an inner JOIN keeps them all.
+    expect(finding.remediation!.sql).toMatch(/\nJOIN users ON users\.id = p\.user_id/);
+    const rows = await run(finding.remediation!.sql!);
+    expect(rows.map((r) => [r.id, r.user_id, r.total])).toEqual(parents.map((p) => [p.id, p.user_id, p.total]));
+    expect(rows.map((r) => [r.users_email, r.users_name])).toEqual(children.map((c) => [c[0]!.email, c[0]!.name]));
+  });
+
+  it('per-parent LIMIT (3 latest comments per post): a LEFT JOIN LATERAL rewrite with the same rows as the loop', async () => {
+    const { parents, children, finding, run } = await loopAndFinding(
+      'SELECT id, title FROM posts WHERE id <= 40 ORDER BY title, id',
+      'SELECT id, body FROM comments WHERE post_id = $1 ORDER BY created_at DESC, id DESC LIMIT 3',
+      (p) => p.id,
+    );
+    expect(finding.evidence.link).toMatchObject({ kind: 'one-to-many', child: 'comments.post_id', parent: 'posts.id' });
+    expect(finding.evidence.rewrite).toBe('lateral');
+    expect(finding.evidence.rewriteCheck).toMatchObject({ parses: true, plans: true });
+    const rows = await run(finding.remediation!.sql!);
+    const expected = parents.flatMap((p, i) =>
+      children[i]!.length ? children[i]!.map((c) => [p.id, p.title, c.id, c.body]) : [[p.id, p.title, null, null]],
+    );
+    expect(rows.map((r) => [r.id, r.title, r.comments_id, r.comments_body])).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(parents.length);
+    expect(children.some((c) => c.length === 0)).toBe(true);
   });
 
   it('no N+1 for a request that loads parents and children in two queries', async () => {
