@@ -303,7 +303,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const cache = createCache({ namespace: ns('mem'), redis, l1: { maxEntries: 50_000, maxBytes: 1024 ** 3 } });
   await cache.ready();
   const n = 10_000;
-  for (let i = 0; i < n; i++) await cache.set(`k${i}`, makeValue(1024), 600_000);
+  for (let i = 0; i < n; i++) await cache.set(`k${i}`, makeValue(1024), { ttl: 600_000 });
   const settle = async (): Promise<number> => {
     for (let i = 0; i < 3; i++) {
       gc();
@@ -313,7 +313,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   };
   await cache.clear();
   const before = await settle();
-  for (let i = 0; i < n; i++) await cache.set(`k${i}`, makeValue(1024), 600_000);
+  for (let i = 0; i < n; i++) await cache.set(`k${i}`, makeValue(1024), { ttl: 600_000 });
   const bytesOnly = await settle();
   for (let i = 0; i < n; i++) await cache.get(`k${i}`);
   const materialized = await settle();

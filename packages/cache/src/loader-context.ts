@@ -6,7 +6,7 @@ import type { ResolvedEntryOptions } from './options.js';
  * Handed to a loader so that what gets cached can depend on what was loaded: a TTL from the row's own
  * expiry, tags from its foreign keys, or no caching at all (a "not found" you do not want to pin).
  */
-export interface LoaderContext<V> {
+export interface LoaderContext<V = unknown> {
   /** The key being loaded. */
   readonly key: string;
   /** The stale value, if one is in grace (read-only). */
@@ -22,7 +22,9 @@ export interface LoaderContext<V> {
 }
 
 /** Computes the value of a missing or stale key. */
-export type Loader<V> = (ctx: LoaderContext<V>) => V | Promise<V>;
+// ctx is deliberately not generic in V: a context typed by V would make TypeScript fix V (to unknown)
+// before it looks at what the loader returns, so `getOrSet(k, async (ctx) => row)` would lose its type.
+export type Loader<V> = (ctx: LoaderContext) => V | Promise<V>;
 
 /** The cache's implementation of {@link LoaderContext}. */
 export class LoaderContextImpl<V> implements LoaderContext<V> {

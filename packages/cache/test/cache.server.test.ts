@@ -427,7 +427,7 @@ describe.skipIf(!redisOrSkip())('@dbsage/cache on a real Redis', () => {
       expect(await b.get('k')).toBe('v1');
       let staleReads = 0;
       // kill b's subscriber connection (pub/sub messages sent now are lost), then update from a
-      const list = await admin.client('LIST', 'TYPE', 'pubsub');
+      const list = await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub');
       const ids = String(list)
         .split('\n')
         .filter((l) => l.includes(`sub=1`))
