@@ -1,7 +1,7 @@
 import { Document, isMap, isSeq, visit } from 'yaml';
 import { readCatalog } from '../../catalog/introspect.js';
 import type { PgClient } from '../../engines/postgres/client.js';
-import { CapabilityError } from '../../errors.js';
+import { CapabilityError, InputError } from '../../errors.js';
 import { readPgStatStatements } from '../../workload/pg-stat-statements.js';
 import type { Workload } from '../../workload/types.js';
 import { type CatalogModel, type CatalogModelOptions, modelFromCatalog } from './catalog-to-model.js';
@@ -20,6 +20,12 @@ export async function introspectModel(
   options: Omit<CatalogModelOptions, 'workload' | 'extensions' | 'statsSeconds'> = {},
 ): Promise<IntrospectedModel> {
   const catalog = await client.transaction((tx) => readCatalog(tx, { stats: false }));
+  const schema = options.schema ?? 'public';
+  if (!catalog.tables.some((t) => t.schema === schema && (t.kind === 'table' || t.kind === 'partitioned'))) {
+    throw new InputError(
+      `design --from: database ${catalog.database} has no tables in schema ${schema}: nothing to model`,
+    );
+  }
   const extensions = (
     await client.query<{ extname: string }>(
       "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname",
