@@ -248,8 +248,9 @@ export interface TableStats {
   relkind: string;
   reltuples: number | null;
   relpages: number;
+  /** relpages × block_size (pg_class, as of the last VACUUM/ANALYZE). */
   heapBytes: number;
-  /** Heap + TOAST + FSM/VM, without indexes. */
+  /** Heap + TOAST pages × block_size, without indexes (same source). */
   tableBytes: number;
   reloptions: Readonly<Record<string, string>>;
   hasPrimaryKey: boolean;
@@ -315,8 +316,13 @@ export function rawTableStats(ctx: AnalyzerContext): Promise<readonly TableStats
       `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name,
               c.relkind::text AS relkind,          -- r table, m matview, p partitioned
               c.reltuples::float8 AS reltuples, c.relpages::int8 AS relpages,
-              CASE WHEN c.relkind <> 'p' THEN pg_relation_size(c.oid) ELSE 0 END AS heap_bytes,
-              CASE WHEN c.relkind <> 'p' THEN pg_table_size(c.oid) ELSE 0 END AS table_bytes,
+              -- sizes from pg_class (as of the last VACUUM/ANALYZE), not a stat() per file: one query stays cheap
+              -- on a catalog of thousands of tables
+              -- (relpages is 0 until the first VACUUM/ANALYZE: only those tables are measured on disk)
+              CASE WHEN c.relpages = 0 AND c.relkind <> 'p' THEN pg_relation_size(c.oid)
+                   ELSE c.relpages::int8 * current_setting('block_size')::int8 END AS heap_bytes,
+              CASE WHEN c.relpages = 0 AND c.relkind <> 'p' THEN pg_table_size(c.oid)
+                   ELSE (c.relpages::int8 + COALESCE(toast.relpages, 0)) * current_setting('block_size')::int8 END AS table_bytes,
               c.reloptions, c.relreplident::text AS replident,  -- d default, n nothing, f full, i index
               EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk,
               EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid
@@ -339,6 +345,7 @@ export function rawTableStats(ctx: AnalyzerContext): Promise<readonly TableStats
               CASE WHEN c.relkind <> 'p' THEN mxid_age(c.relminmxid) ELSE 0 END::int8 AS mxid_age
          FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
          LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
          LEFT JOIN pg_statio_all_tables io ON io.relid = c.oid
         WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't' AND ${USER_SCHEMAS}`,
@@ -440,13 +447,16 @@ export interface IndexInfo {
   options: number[];
   expressions: string | null;
   predicate: string | null;
-  definition: string;
+  /** pg_get_indexdef, filled by {@link measureIndexes} (null before). */
+  definition: string | null;
   /** Owning constraint (PK, unique or exclusion), if any. */
   constraintName: string | null;
   relpages: number;
   reltuples: number;
+  /** relpages × block_size; exact (pg_relation_size) after {@link measureIndexes}. */
   sizeBytes: number;
   scans: number;
+  /** The table's relpages × block_size. */
   tableBytes: number;
   tableWrites: number;
 }
@@ -461,28 +471,38 @@ export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> 
               i.indisexclusion AS is_exclusion, i.indisvalid AS is_valid, i.indisready AS is_ready,
               i.indisreplident AS is_replident, i.indnkeyatts::int AS key_count,
               i.indkey::int2[]::int[] AS attnums,
-              ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                     ORDER BY k.ord) AS columns,
               i.indclass::oid[]::int8[] AS opclasses, i.indcollation::oid[]::int8[] AS collations,
               i.indoption::int2[]::int[] AS options,
               pg_get_expr(i.indexprs, i.indrelid) AS expressions, pg_get_expr(i.indpred, i.indrelid) AS predicate,
-              pg_get_indexdef(i.indexrelid) AS definition, con.conname AS constraint_name,
+              con.conname AS constraint_name,
               c.relpages::int8 AS relpages, GREATEST(c.reltuples, 0)::float8 AS reltuples,
-              pg_relation_size(i.indexrelid) AS size_bytes, COALESCE(s.idx_scan, 0) AS scans,
-              CASE WHEN t.relkind <> 'p' THEN pg_relation_size(t.oid) ELSE 0 END AS table_bytes,
-              COALESCE(ts.n_tup_ins + ts.n_tup_upd + ts.n_tup_del, 0) AS table_writes
+              -- sizes from pg_class (as of the last VACUUM/ANALYZE/CREATE INDEX): a stat() per file for 15,000
+              -- indexes costs about a second; measureIndexes() reads exact sizes for the few that are reported
+              CASE WHEN c.relpages = 0 THEN pg_relation_size(c.oid)
+                   ELSE c.relpages::int8 * current_setting('block_size')::int8 END AS size_bytes,
+              CASE WHEN t.relpages = 0 AND t.relkind <> 'p' THEN pg_relation_size(t.oid)
+                   ELSE t.relpages::int8 * current_setting('block_size')::int8 END AS table_bytes,
+              pg_stat_get_numscans(i.indexrelid) AS scans,
+              COALESCE(pg_stat_get_tuples_inserted(i.indrelid) + pg_stat_get_tuples_updated(i.indrelid)
+                       + pg_stat_get_tuples_deleted(i.indrelid), 0) AS table_writes
          FROM pg_index i
          JOIN pg_class c ON c.oid = i.indexrelid
          JOIN pg_class t ON t.oid = i.indrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
          JOIN pg_am am ON am.oid = c.relam
-         LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
-         LEFT JOIN pg_stat_all_tables ts ON ts.relid = i.indrelid
          LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                                     AND con.contype IN ('p', 'u', 'x')   -- primary, unique, exclusion
         WHERE t.relkind IN ('r', 'm', 'p') AND ${USER_SCHEMAS}`,
     );
+    // Column names in one query for all tables, instead of a subquery per index.
+    const attrs = await query<Record<string, unknown>>(
+      ctx,
+      `SELECT a.attrelid::int8 AS relid, a.attnum::int AS attnum, a.attname::text AS name
+         FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE a.attnum > 0 AND NOT a.attisdropped AND t.relkind IN ('r', 'm', 'p') AND ${USER_SCHEMAS}`,
+    );
+    const names = new Map<string, string>();
+    for (const a of attrs) names.set(`${a.relid}:${a.attnum}`, String(a.name));
     return rows.map(
       (r): IndexInfo => ({
         oid: num(r.oid),
@@ -499,13 +519,13 @@ export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> 
         replicaIdentity: Boolean(r.is_replident),
         keyCount: num(r.key_count),
         attnums: ((r.attnums as number[] | null) ?? []).map(Number),
-        columns: ((r.columns as (string | null)[] | null) ?? []).map((c) => c ?? null),
+        columns: ((r.attnums as number[] | null) ?? []).map((n) => names.get(`${r.table_oid}:${n}`) ?? null),
         opclasses: ((r.opclasses as number[] | null) ?? []).map(Number),
         collations: ((r.collations as number[] | null) ?? []).map(Number),
         options: ((r.options as number[] | null) ?? []).map(Number),
         expressions: str(r.expressions),
         predicate: str(r.predicate),
-        definition: String(r.definition),
+        definition: null,
         constraintName: str(r.constraint_name),
         relpages: num(r.relpages),
         reltuples: num(r.reltuples),
@@ -516,6 +536,26 @@ export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> 
       }),
     );
   });
+}
+
+/**
+ * Exact sizes (pg_relation_size) and definitions (pg_get_indexdef) for the indexes a check is about to report,
+ * in one query: cheap for a handful, where doing it for every index of a 15,000-index catalog is not.
+ */
+export async function measureIndexes(ctx: AnalyzerContext, list: readonly IndexInfo[]): Promise<Map<number, IndexInfo>> {
+  const out = new Map<number, IndexInfo>();
+  if (list.length === 0) return out;
+  const rows = await query<Record<string, unknown>>(
+    ctx,
+    'SELECT u.oid::int8 AS oid, pg_relation_size(u.oid) AS size, pg_get_indexdef(u.oid) AS def FROM unnest($1::oid[]) AS u(oid)',
+    [[...new Set(list.map((i) => i.oid))]],
+  );
+  const byOid = new Map(rows.map((r) => [num(r.oid), r]));
+  for (const i of list) {
+    const r = byOid.get(i.oid);
+    out.set(i.oid, r ? { ...i, sizeBytes: num(r.size), definition: str(r.def) } : i);
+  }
+  return out;
 }
 
 /** All indexes; under `--since`, `scans` is the window's. */

@@ -4,7 +4,7 @@ import { defineCheck } from '../check.js';
 import { byTable, describeKeys, duplicateGroups } from '../index-shape.js';
 import { INDEX_WASTE_OPTIONS, wasteSeverity } from '../index-waste.js';
 import { makeFinding } from '../make-finding.js';
-import { indexes } from '../sources.js';
+import { indexes, measureIndexes } from '../sources.js';
 import { formatBytes } from '../units.js';
 
 /**
@@ -21,8 +21,10 @@ export const duplicateIndex = defineCheck({
   async run(ctx, o) {
     const findings: Finding[] = [];
     for (const [, group] of byTable((await indexes(ctx)).filter((i) => i.valid))) {
-      for (const { keep, drop } of duplicateGroups(group)) {
-        for (const d of drop) {
+      for (const g of duplicateGroups(group)) {
+        const measured = await measureIndexes(ctx, [g.keep, ...g.drop]);
+        const keep = measured.get(g.keep.oid) ?? g.keep;
+        for (const d of g.drop.map((x) => measured.get(x.oid) ?? x)) {
           const bothConstraints = d.constraintName !== null;
           const dropSql = bothConstraints
             ? `ALTER TABLE ${qualifiedName(d.schema, d.table)} DROP CONSTRAINT ${quoteIdent(d.constraintName!)};`

@@ -2,7 +2,6 @@ import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
-import { USER_SCHEMAS } from '../sources.js';
 import { query } from '../state.js';
 import { formatBytes, percent, round } from '../units.js';
 
@@ -44,25 +43,42 @@ export const mostlyNullIndex = defineCheck({
   },
   limitations: [{ without: 'superuser', effect: 'pg_stats rows of tables the user cannot read are hidden' }],
   async run(ctx, o) {
+    // Two steps: the mostly-NULL columns first (pg_stats filtered on null_frac, usually few), then only their
+    // indexes, looked up by name through the catalog indexes. One join of pg_stats with every index is far slower
+    // on a catalog of thousands of tables.
+    const columns = await query<Record<string, unknown>>(
+      ctx,
+      `SELECT s.schemaname::text AS schema, s.tablename::text AS table_name, s.attname::text AS column_name,
+              s.null_frac::float8 AS null_frac, s.avg_width::int AS avg_width
+         FROM pg_stats s
+        WHERE NOT s.inherited AND s.null_frac * 100 >= $1
+          AND s.schemaname NOT IN ('pg_catalog', 'information_schema') AND s.schemaname NOT LIKE 'pg\\_toast%'`,
+      [o.minNullPercent],
+    );
+    if (columns.length === 0) return [];
     const rows = await query<Record<string, unknown>>(
       ctx,
-      `SELECT n.nspname AS schema, t.relname AS table_name, c.relname AS name, a.attname AS column_name,
-              s.null_frac::float8 AS null_frac, s.avg_width::int AS avg_width, pg_relation_size(i.indexrelid) AS size_bytes,
-              pg_get_indexdef(i.indexrelid) AS definition, i.indisunique AS is_unique,
-              am.amname AS method
-         FROM pg_index i
+      `SELECT s.schema, s.table_name, c.relname AS name, s.column_name, s.null_frac, s.avg_width,
+              pg_relation_size(i.indexrelid) AS size_bytes, pg_get_indexdef(i.indexrelid) AS definition,
+              i.indisunique AS is_unique
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int[])
+                AS s(schema, table_name, column_name, null_frac, avg_width)
+         JOIN pg_namespace n ON n.nspname = s.schema
+         JOIN pg_class t ON t.relnamespace = n.oid AND t.relname = s.table_name
+         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attname = s.column_name
+         JOIN pg_index i ON i.indrelid = t.oid AND i.indnatts = 1 AND i.indkey[0] = a.attnum
          JOIN pg_class c ON c.oid = i.indexrelid
-         JOIN pg_class t ON t.oid = i.indrelid
-         JOIN pg_namespace n ON n.oid = t.relnamespace
          JOIN pg_am am ON am.oid = c.relam
-         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-         JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname AND s.attname = a.attname
-                        AND NOT s.inherited
-        WHERE i.indnatts = 1 AND i.indkey[0] <> 0 AND i.indpred IS NULL AND i.indisvalid
+        WHERE i.indpred IS NULL AND i.indisvalid AND am.amname = 'btree'
           AND NOT i.indisprimary AND NOT i.indisexclusion AND NOT i.indisreplident
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
-          AND am.amname = 'btree' AND s.null_frac * 100 >= $1 AND ${USER_SCHEMAS}`,
-      [o.minNullPercent],
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)`,
+      [
+        columns.map((r) => r.schema),
+        columns.map((r) => r.table_name),
+        columns.map((r) => r.column_name),
+        columns.map((r) => r.null_frac),
+        columns.map((r) => r.avg_width),
+      ],
     );
     return rows
       .filter((r) => Number(r.size_bytes) >= o.minBytes)

@@ -4,7 +4,7 @@ import { defineCheck } from '../check.js';
 import { byTable, comparable, describeKeys, duplicateGroups, enforces, includeList, keyList } from '../index-shape.js';
 import { INDEX_WASTE_OPTIONS, wasteSeverity } from '../index-waste.js';
 import { makeFinding } from '../make-finding.js';
-import { type IndexInfo, indexes } from '../sources.js';
+import { type IndexInfo, indexes, measureIndexes } from '../sources.js';
 import { formatBytes } from '../units.js';
 
 /** True when `a`'s keys are a leading prefix of `b`'s (and `a` is not identical to `b`). */
@@ -46,21 +46,23 @@ export const redundantIndex = defineCheck({
         const covering = group
           .filter((b) => b.oid !== a.oid && !dropped.has(b.oid) && comparable(a, b) && isLeftPrefix(a, b))
           .sort((x, y) => x.sizeBytes - y.sizeBytes);
-        const b = covering[0];
-        if (!b) continue;
+        if (!covering[0]) continue;
+        const measured = await measureIndexes(ctx, [a, covering[0]]);
+        const b = measured.get(covering[0].oid) ?? covering[0];
+        const redundant = measured.get(a.oid) ?? a;
         findings.push(
           makeFinding({
             ruleId: 'redundant-index',
             category: 'index',
-            severity: wasteSeverity(a, o),
+            severity: wasteSeverity(redundant, o),
             title: `Index ${qualifiedName(a.schema, a.name)} ${describeKeys(a)} is a left prefix of ${qualifiedName(b.schema, b.name)} ${describeKeys(b)}`,
             summary:
               'Queries that use this index can use the longer one, which is maintained anyway, so this one costs writes and space for little benefit. Drop it after checking that the longer index serves the same queries well enough.',
             evidence: {
               table: `${a.schema}.${a.table}`,
               redundant: a.name,
-              redundantDefinition: a.definition,
-              redundantSizeBytes: a.sizeBytes,
+              redundantDefinition: redundant.definition,
+              redundantSizeBytes: redundant.sizeBytes,
               redundantScans: a.scans,
               coveredBy: b.name,
               coveringDefinition: b.definition,
@@ -71,7 +73,7 @@ export const redundantIndex = defineCheck({
             remediation: {
               sql: `DROP INDEX CONCURRENTLY ${qualifiedName(a.schema, a.name)};`,
               steps: [
-                `Saves ${formatBytes(a.sizeBytes)}. Queries on the prefix will read the larger ${b.name} (${formatBytes(b.sizeBytes)}).`,
+                `Saves ${formatBytes(redundant.sizeBytes)}. Queries on the prefix will read the larger ${b.name} (${formatBytes(b.sizeBytes)}).`,
               ],
             },
             object: `index ${a.schema}.${a.name}`,

@@ -2,7 +2,7 @@ import { qualifiedName } from '../../engines/postgres/quote.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { capSeverity, climb } from '../severity.js';
-import { databaseStats, indexes } from '../sources.js';
+import { databaseStats, indexes, measureIndexes } from '../sources.js';
 import { formatBytes, percent, round } from '../units.js';
 
 /**
@@ -54,17 +54,20 @@ export const unusedIndex = defineCheck({
     const db = await databaseStats(ctx);
     const statsDays = db.windowSeconds === null ? null : db.windowSeconds / 86_400;
     const young = statsDays !== null && statsDays < o.minStatsAgeDays;
-    return all
-      .filter(
-        (i) =>
-          i.valid &&
-          !i.primary &&
-          !i.unique &&
-          !i.exclusion &&
-          !i.replicaIdentity &&
-          i.scans <= o.maxScans &&
-          i.sizeBytes >= o.minBytes,
-      )
+    const candidates = all.filter(
+      (i) =>
+        i.valid &&
+        !i.primary &&
+        !i.unique &&
+        !i.exclusion &&
+        !i.replicaIdentity &&
+        i.scans <= o.maxScans &&
+        // pg_class sizes can lag behind the file: keep anything within half of the floor, then measure.
+        i.sizeBytes >= o.minBytes / 2,
+    );
+    const measured = await measureIndexes(ctx, candidates);
+    return [...measured.values()]
+      .filter((i) => i.sizeBytes >= o.minBytes)
       .sort((a, b) => b.sizeBytes - a.sizeBytes)
       .map((i) => {
         const ofTable = i.tableBytes > 0 ? percent(i.sizeBytes, i.tableBytes) : null;
@@ -101,7 +104,7 @@ export const unusedIndex = defineCheck({
             sql: `DROP INDEX CONCURRENTLY ${qualifiedName(i.schema, i.name)};`,
             steps: [
               'Check pg_stat_user_indexes on every replica first: scans there are not counted here.',
-              `Keep the definition to recreate it if needed: ${i.definition.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')};`,
+              `Keep the definition to recreate it if needed: ${(i.definition ?? '').replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX CONCURRENTLY ')};`,
             ],
           },
           object: `index ${i.schema}.${i.name}`,

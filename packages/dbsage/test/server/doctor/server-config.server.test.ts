@@ -6,7 +6,7 @@ import { runDoctor } from '../../../src/doctor/runner.js';
 import { ServerClient } from '../../../src/engines/postgres/server-client.js';
 import type { Finding } from '../../../src/findings/finding.js';
 import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
-import { about, doctor, session } from './helpers.js';
+import { about, doctor, session, until } from './helpers.js';
 
 function captureIO(): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -73,8 +73,13 @@ describe.skipIf(!hasTestPostgres())('doctor connection, cache, checkpoint and co
 
   it('checkpoint-pressure: requested checkpoints against timed ones', async () => {
     for (let i = 0; i < 3; i++) await db.admin.query('CHECKPOINT');
-    const { findings } = await doctor(client, ['checkpoint-pressure'], { 'checkpoint-pressure': { minCheckpoints: 3 } });
-    const f = findings.find((x) => x.ruleId === 'checkpoint-pressure');
+    // The checkpointer publishes its counters after releasing the waiting backend: poll briefly.
+    let f: Finding | undefined;
+    await until(async () => {
+      const { findings } = await doctor(client, ['checkpoint-pressure'], { 'checkpoint-pressure': { minCheckpoints: 3 } });
+      f = findings.find((x) => x.ruleId === 'checkpoint-pressure');
+      return Number(f?.evidence.requested ?? 0) >= 3;
+    });
     expect(Number(f?.evidence.requested)).toBeGreaterThanOrEqual(3);
     expect(Number(f?.evidence.requestedPercent)).toBeGreaterThanOrEqual(50);
     expect(f?.evidence.maxWalSize).toBe('1024MB');

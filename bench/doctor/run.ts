@@ -1,0 +1,212 @@
+/**
+ * `npm run bench:doctor`: the doctor on a big catalog, and its cost to a live workload.
+ *
+ * 1. A throwaway PostgreSQL 15 (never the machine's own server) with a database of 5,000 tables and 15,000
+ *    indexes (primary key + 2 per table, 20 rows each, every 10th table with an unindexed FK); all checks are
+ *    timed, three runs, per check and in total (target: under 15 s).
+ * 2. pgbench (TPC-B-like, scale 5, in its own database) throughput with the doctor running in a loop against the
+ *    big catalog vs without, in the same run, alternating phases so drift hits both; target: less than 5 % drop.
+ *
+ * Writes bench/results/doctor.json and prints a table.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { runDoctor } from '../../packages/dbsage/src/doctor/runner.js';
+import { ServerClient } from '../../packages/dbsage/src/engines/postgres/server-client.js';
+import { PG_BIN, startPostgres } from '../../test/support/postgres.js';
+
+const TABLES = Number(process.env.BENCH_TABLES ?? 5000);
+const PGBENCH_SECONDS = Number(process.env.BENCH_PGBENCH_SECONDS ?? 20);
+const PGBENCH_CLIENTS = Number(process.env.BENCH_PGBENCH_CLIENTS ?? 4);
+/** Pause between doctor runs in the loop (ms); 0 = back to back. */
+const LOOP_PAUSE_MILLIS = Number(process.env.BENCH_LOOP_PAUSE_MILLIS ?? 0);
+
+async function buildBigCatalog(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS pgstattuple');
+  const batch = 100;
+  for (let start = 0; start < TABLES; start += batch) {
+    const parts: string[] = [];
+    for (let i = start; i < Math.min(start + batch, TABLES); i++) {
+      const fk = i % 10 === 9 ? `, parent_id int REFERENCES t_${i - 1} (id)` : '';
+      parts.push(
+        `CREATE TABLE t_${i} (id int PRIMARY KEY, a int NOT NULL, b int, c text${fk});`,
+        `CREATE INDEX t_${i}_a ON t_${i} (a);`,
+        `CREATE INDEX t_${i}_b_a ON t_${i} (b, a);`,
+        `INSERT INTO t_${i} (id, a, b, c) SELECT g, g % 7, g, 'row ' || g FROM generate_series(1, 20) g;`,
+      );
+    }
+    await c.query(`BEGIN; ${parts.join('\n')} COMMIT;`);
+    if ((start / batch) % 10 === 0) process.stderr.write(`\r  catalog: ${start + batch} / ${TABLES} tables`);
+  }
+  process.stderr.write('\n  analyzing\n');
+  await c.query('ANALYZE');
+  const counts = await c.query(
+    "SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace) AS tables, (SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace) AS indexes",
+  );
+  process.stderr.write(`  built: ${counts.rows[0].tables} tables, ${counts.rows[0].indexes} indexes\n`);
+  await c.end();
+}
+
+function pgbench(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(join(PG_BIN, 'pgbench'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.stderr.on('data', (d) => {
+      out += d;
+    });
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`pgbench exited ${code}: ${out.slice(-500)}`))));
+  });
+}
+
+function tps(output: string): number {
+  const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(output);
+  if (!m) throw new Error(`no tps in pgbench output: ${output.slice(-300)}`);
+  return Number(m[1]);
+}
+
+interface Phase {
+  phase: string;
+  tps: number;
+  doctorRuns: number;
+  doctorMillisMean: number | null;
+}
+
+async function main(): Promise<void> {
+  const server = await startPostgres({ max_connections: '200', max_locks_per_transaction: '256' });
+  const results: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length } };
+  try {
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    await admin.query('CREATE DATABASE bigcat');
+    await admin.query('CREATE DATABASE pgb');
+    await admin.end();
+    const bigUrl = server.adminUrl.replace(/\/postgres$/, '/bigcat');
+    const pgbUrl = server.adminUrl.replace(/\/postgres$/, '/pgb');
+
+    process.stderr.write(`building ${TABLES} tables with ${TABLES * 3} indexes…\n`);
+    const t0 = performance.now();
+    await buildBigCatalog(bigUrl);
+    results.buildSeconds = Math.round((performance.now() - t0) / 100) / 10;
+
+    // 1. All checks on the big catalog.
+    const client = await ServerClient.connect({ connectionString: bigUrl });
+    const runs: { totalMillis: number; perCheck: Record<string, number>; unknown: string[]; findings: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const r = await runDoctor({ client });
+      const totalMillis = performance.now() - started;
+      runs.push({
+        totalMillis: Math.round(totalMillis),
+        perCheck: Object.fromEntries(r.outcomes.map((o) => [o.analyzerId, Math.round(o.durationMillis)])),
+        unknown: r.outcomes.filter((o) => o.status !== 'ok').map((o) => `${o.analyzerId}: ${o.reason}`),
+        findings: r.findings.length,
+      });
+      process.stderr.write(`  doctor run ${i + 1}: ${Math.round(totalMillis)} ms, ${r.findings.length} findings\n`);
+    }
+    const slowest = Object.entries(runs[runs.length - 1]!.perCheck)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8);
+    results.catalog = {
+      tables: TABLES,
+      indexes: TABLES * 3,
+      runs: runs.map((r) => ({ totalMillis: r.totalMillis, findings: r.findings, unknown: r.unknown })),
+      worstTotalMillis: Math.max(...runs.map((r) => r.totalMillis)),
+      slowestChecksLastRun: Object.fromEntries(slowest),
+      targetMillis: 15_000,
+      pass: Math.max(...runs.map((r) => r.totalMillis)) < 15_000 && runs.every((r) => r.unknown.length === 0),
+    };
+
+    // 2. pgbench with and without the doctor looping on the same server.
+    const u = new URL(pgbUrl);
+    const conn = ['-h', u.hostname, '-p', u.port, '-U', 'postgres'];
+    process.stderr.write('pgbench: initialising scale 5\n');
+    await pgbench(['-i', '-s', '5', '-q', ...conn, 'pgb']);
+    const bench = () =>
+      pgbench(['-c', String(PGBENCH_CLIENTS), '-j', '2', '-T', String(PGBENCH_SECONDS), '-M', 'prepared', '-n', ...conn, 'pgb']);
+    await bench(); // warm-up, not counted
+    const phases: Phase[] = [];
+    const plain = async (name: string) => {
+      phases.push({ phase: name, tps: tps(await bench()), doctorRuns: 0, doctorMillisMean: null });
+      process.stderr.write(`  ${name}: ${phases[phases.length - 1]!.tps} tps\n`);
+    };
+    const withDoctor = async (name: string) => {
+      let stop = false;
+      const durations: number[] = [];
+      const loop = (async () => {
+        while (!stop) {
+          const s = performance.now();
+          await runDoctor({ client });
+          durations.push(performance.now() - s);
+          if (LOOP_PAUSE_MILLIS > 0 && !stop) await new Promise((r) => setTimeout(r, LOOP_PAUSE_MILLIS));
+        }
+      })();
+      const out = await bench();
+      stop = true;
+      await loop;
+      phases.push({
+        phase: name,
+        tps: tps(out),
+        doctorRuns: durations.length,
+        doctorMillisMean: Math.round(durations.reduce((a, b) => a + b, 0) / Math.max(durations.length, 1)),
+      });
+      process.stderr.write(`  ${name}: ${phases[phases.length - 1]!.tps} tps, ${durations.length} doctor runs\n`);
+    };
+    await plain('baseline 1');
+    await withDoctor('doctor loop 1');
+    await plain('baseline 2');
+    await withDoctor('doctor loop 2');
+    await client.close();
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const base = mean(phases.filter((p) => p.phase.startsWith('baseline')).map((p) => p.tps));
+    const loaded = mean(phases.filter((p) => p.phase.startsWith('doctor')).map((p) => p.tps));
+    const dropPercent = Math.round(((base - loaded) / base) * 1000) / 10;
+    results.pgbench = {
+      scale: 5,
+      clients: PGBENCH_CLIENTS,
+      secondsPerPhase: PGBENCH_SECONDS,
+      loopPauseMillis: LOOP_PAUSE_MILLIS,
+      doctorTarget: 'bigcat (5,000 tables)',
+      phases,
+      baselineTps: Math.round(base),
+      withDoctorTps: Math.round(loaded),
+      dropPercent,
+      baselineSpreadPercent:
+        Math.round(
+          (Math.abs(phases[0]!.tps - phases[2]!.tps) / base) * 1000,
+        ) / 10,
+      targetDropPercent: 5,
+      pass: dropPercent < 5,
+    };
+  } finally {
+    await server.stop();
+  }
+  mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('../results/doctor.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  const cat = results.catalog as { worstTotalMillis: number; slowestChecksLastRun: Record<string, number>; pass: boolean };
+  const pb = results.pgbench as { phases: Phase[]; dropPercent: number; baselineSpreadPercent: number; pass: boolean };
+  const rows: [string, string][] = [
+    [`all checks, ${TABLES} tables / ${TABLES * 3} indexes (worst of 3)`, `${cat.worstTotalMillis} ms ${cat.pass ? '(< 15 s: pass)' : '(FAIL)'}`],
+    ...Object.entries(cat.slowestChecksLastRun).map(([k, v]) => [`  ${k}`, `${v} ms`] as [string, string]),
+    ...pb.phases.map(
+      (p) =>
+        [`pgbench ${p.phase}`, `${p.tps} tps${p.doctorRuns ? ` (${p.doctorRuns} doctor runs, mean ${p.doctorMillisMean} ms)` : ''}`] as [string, string],
+    ),
+    ['throughput drop with the doctor looping', `${pb.dropPercent}% ${pb.pass ? '(< 5 %: pass)' : '(FAIL)'}`],
+    ['spread between the two baselines', `${pb.baselineSpreadPercent}%`],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten: bench/results/doctor.json\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
