@@ -89,7 +89,7 @@ export function dryRun(pipeline: readonly Stage[], documents: readonly MongoDocu
 
 /** Deep copy that keeps BSON types (ObjectId, Date, Long…) as they are. */
 function structuredCloneBson(doc: MongoDocument): MongoDocument {
-  return EJSON.deserialize(EJSON.serialize(doc, { relaxed: false }), { relaxed: false }) as MongoDocument;
+  return EJSON.deserialize(EJSON.serialize(doc, { relaxed: false }), { relaxed: true }) as MongoDocument;
 }
 
 /** Canonical text of a document: Extended JSON (canonical), key order kept (it is significant in BSON). */
@@ -120,4 +120,9 @@ export function isOrdered(pipeline: readonly Stage[]): boolean {
     if (op === '$group' || op === '$bucket' || op === '$bucketAuto' || op === '$sortByCount' || op === '$unionWith') return false;
   }
   return true; // no reordering stage: natural order of the input is kept
+}
+
+/** Relaxed Extended JSON text of a value: plain JSON for reports (ObjectId as `{"$oid": …}`, dates as `{"$date": …}`). */
+export function canonicalJson(value: unknown): string {
+  return EJSON.stringify(value, { relaxed: true });
 }

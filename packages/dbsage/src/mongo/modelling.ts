@@ -192,10 +192,10 @@ function adviseReference(rel: Relationship, ap: AccessPatterns, dataset: MongoDa
   if (rel.denormalized.length > 0) {
     const sources = rel.denormalized.map((d) => d.source);
     const updates = updateFrequency(dataset, rel.target!, sources);
-    const r = ratio(updates, ap.holderReads);
+    const r = ratio(updates * fan, ap.holderReads);
     const copies = rel.denormalized.map((d) => `${d.path} (copy of ${rel.target}.${d.source})`).join(', ');
     const writeCost = `each change to ${sources.map((s) => `${rel.target}.${s}`).join('/')} rewrites ${fan} ${rel.collection} documents on average (up to ${rel.fanIn?.max ?? 0}); at ${updates} updates per ${ap.holderReads} reads that is ${Math.round(updates * fan)} extra document writes`;
-    const extra = { denormalized: rel.denormalized, sourceUpdates: updates, updatesPerRead: r, extraWrites: Math.round(updates * fan) };
+    const extra = { denormalized: rel.denormalized, sourceUpdates: updates, extraWrites: Math.round(updates * fan), extraWritesPerRead: r };
     if (r >= t.denormalizedUpdateRatio) {
       return {
         advice: 'reference-child-to-parent',
@@ -210,7 +210,7 @@ function adviseReference(rel: Relationship, ap: AccessPatterns, dataset: MongoDa
       advice: 'hybrid',
       severity: 'info',
       rule: 'extended reference: keep the id plus the few fields every read shows, when those fields rarely change.',
-      tradeOff: `Reads need no join; write cost: ${writeCost}, and copies are briefly stale between the two writes. Keep ${copies}.`,
+      tradeOff: `Reads need no join; write cost: ${writeCost}, and copies are briefly stale between the two writes. Keep ${copies}. A copy that records the value at the time of an event (an order line's price) is a snapshot, not a denormalization: never update it.`,
       steps: [
         `When ${sources.map((s) => `${rel.target}.${s}`).join('/')} changes, update the copies in the same transaction or from a change stream.`,
       ],
@@ -222,9 +222,9 @@ function adviseReference(rel: Relationship, ap: AccessPatterns, dataset: MongoDa
   if (ap.joinReads > 0 && joinShare >= t.lookupShare) {
     const fields = ap.joinedFields.length > 0 ? ap.joinedFields : ['name'];
     const updates = updateFrequency(dataset, rel.target!, fields);
-    const r = ratio(updates, ap.holderReads);
+    const r = ratio(updates * fan, ap.holderReads);
     const writeCost = `${updates} updates of ${fields.map((f) => `${rel.target}.${f}`).join('/')} × ${fan} ${rel.collection} documents each ≈ ${Math.round(updates * fan)} extra document writes per ${ap.holderReads} reads`;
-    const extra = { joinShare, joinedFields: fields, sourceUpdates: updates, updatesPerRead: r };
+    const extra = { joinShare, joinedFields: fields, sourceUpdates: updates, extraWrites: Math.round(updates * fan), extraWritesPerRead: r };
     if (r < t.denormalizedUpdateRatio) {
       return {
         advice: 'hybrid',

@@ -1,5 +1,5 @@
 import type { Finding } from '../findings/finding.js';
-import { type DryRun, dryRun, isOrdered, sameResult } from './dry-run.js';
+import { canonicalJson, type DryRun, dryRun, isOrdered, sameResult } from './dry-run.js';
 import { collectionRef, formatBytes, mongoFinding, originLocation } from './finding.js';
 import { createIndexCode, indexesOrId } from './index-advice.js';
 import { lookupsIn, operationLabel, type WorkloadInput } from './query-rules.js';
@@ -320,78 +320,179 @@ export function dryRunAll(dataset: MongoDataset): PipelineDryRun[] {
 }
 
 const BLOCKING = new Set(['$group', '$sort', '$bucket', '$bucketAuto', '$sortByCount', '$facet', '$setWindowFields']);
+const GROUPING = new Set(['$group', '$bucket', '$bucketAuto', '$sortByCount', '$count']);
 const GROWS_WITH_DATA = (stage: Stage) => {
   const g = stage.$group as Record<string, unknown> | undefined;
   return g !== undefined && Object.values(g).some((v) => typeof v === 'object' && v !== null && ('$push' in v || '$addToSet' in v));
 };
 
 /**
- * Dry-run findings: `mongo-dry-run` (info, the per-stage figures on the sample), `mongo-stage-memory` (a blocking
- * stage projected past 100 MB on the whole collection) and `mongo-result-document-too-large` (an output document
- * projected past 16 MiB). Projection: a blocking stage holds its input (`$sort`) or, for `$group` with
- * `$push`/`$addToSet`, arrays that grow with the collection.
+ * Documents a group key takes on the whole collection, when the key is a reference whose collection size is
+ * known (`$userId` → `users`): the referenced collection's count. `undefined` when unknown.
+ */
+function keyCardinality(dataset: MongoDataset, key: unknown): number | undefined {
+  if (typeof key !== 'string' || !key.startsWith('$') || key.startsWith('$$')) return undefined;
+  const stem = key.slice(1).split('.').pop()!.replace(/(_id|Id)$/, '').toLowerCase();
+  for (const c of dataset.collections.values()) {
+    const n = c.name.toLowerCase();
+    if ((n === `${stem}s` || n === stem || n === `${stem}es`) && c.stats?.count) return c.stats.count;
+  }
+  return undefined;
+}
+
+/** How one stage's sample figures scale to the whole collection. */
+export interface StageProjection {
+  index: number;
+  operator: string;
+  /** Factor from sample documents to collection documents at the stage's output. */
+  documentScale: number;
+  /** For grouping stages with $push/$addToSet: growth of one group's arrays. */
+  groupGrowth?: number;
+  /** Bytes a blocking stage would hold on the whole collection. */
+  heldBytes?: number;
+  /** Largest output document on the whole collection (upper estimate). */
+  maxDocumentBytes: number;
+  /** How the group count was estimated. */
+  groups?: 'saturated' | 'per-referenced-document' | 'unknown';
+}
+
+/**
+ * Projects a dry run to the whole collection. Before any grouping, counts and bytes scale by collection/sample.
+ * A group whose keys repeat in the sample (groups ≤ half the input) is taken as saturated: the same groups, each
+ * `scale` times larger. A group with mostly distinct keys has as many groups as the referenced collection has
+ * documents when the key is a known reference (`$userId` → users); otherwise its growth is unknown and it is not
+ * projected. After a `$limit` nothing scales.
+ */
+export function projectDryRun(run: DryRun, pipeline: readonly Stage[], scale: number, dataset: MongoDataset): StageProjection[] {
+  const out: StageProjection[] = [];
+  let docScale = scale;
+  let inputBytes = run.inputBytes;
+  let inputDocs = run.inputDocuments;
+  for (const s of run.stages) {
+    if (s.skipped) break;
+    const stage = pipeline[s.index]!;
+    const before = docScale;
+    const proj: StageProjection = { index: s.index, operator: s.operator, documentScale: docScale, maxDocumentBytes: s.maxDocumentBytes };
+    if (s.operator === '$limit') docScale = 1;
+    else if (GROUPING.has(s.operator)) {
+      const ratio = inputDocs > 0 ? s.documents / inputDocs : 1;
+      let groups: StageProjection['groups'];
+      if (ratio <= 0.5) {
+        docScale = 1;
+        groups = 'saturated';
+      } else {
+        const card = keyCardinality(dataset, (stage.$group as Record<string, unknown> | undefined)?._id);
+        if (card !== undefined && s.documents > 0) {
+          docScale = Math.max(1, card / s.documents);
+          groups = 'per-referenced-document';
+        } else {
+          groups = 'unknown';
+        }
+      }
+      proj.groups = groups;
+      proj.documentScale = docScale;
+      if (GROWS_WITH_DATA(stage) && groups !== 'unknown') {
+        const growth = Math.max(1, before / docScale);
+        proj.groupGrowth = Math.round(growth * 100) / 100;
+        proj.maxDocumentBytes = Math.round(s.maxDocumentBytes * growth);
+        proj.heldBytes = Math.round(inputBytes * before);
+      } else {
+        proj.heldBytes = Math.round(s.bytes * docScale);
+      }
+    } else if (BLOCKING.has(s.operator)) {
+      proj.heldBytes = Math.round(inputBytes * before);
+    }
+    out.push(proj);
+    inputBytes = s.bytes;
+    inputDocs = s.documents;
+  }
+  return out;
+}
+
+/**
+ * Dry-run findings: `mongo-dry-run` (info, the per-stage figures on the sample and their projection),
+ * `mongo-stage-memory` (a blocking stage projected past 100 MB on the whole collection) and
+ * `mongo-result-document-too-large` (an output document projected past 16 MiB), see {@link projectDryRun}.
  */
 export function dryRunFindings(runs: readonly PipelineDryRun[], { dataset, thresholds: t }: WorkloadInput): Finding[] {
   const findings: Finding[] = [];
   for (const { operation: op, run, scale } of runs) {
     const p = op.pipeline!;
-    const stages = run.stages.map((s) => ({ ...s, stage: `${s.index}:${s.operator}` }));
+    const projection = projectDryRun(run, p, scale, dataset);
+    const stages = run.stages.map((s) => {
+      const pr = projection.find((x) => x.index === s.index);
+      return {
+        stage: `${s.index}:${s.operator}`,
+        documents: s.documents,
+        bytes: s.bytes,
+        maxDocumentBytes: s.maxDocumentBytes,
+        ...(s.skipped ? { skipped: s.skipped } : {}),
+        ...(pr && scale > 1
+          ? {
+              projectedDocuments: Math.round(s.documents * pr.documentScale),
+              ...(pr.heldBytes !== undefined ? { projectedHeldBytes: pr.heldBytes } : {}),
+              projectedMaxDocumentBytes: pr.maxDocumentBytes,
+              ...(pr.groups ? { groups: pr.groups } : {}),
+            }
+          : {}),
+      };
+    });
     findings.push(
       mongoFinding({
         ruleId: 'mongo-dry-run',
         severity: 'info',
-        title: `${operationLabel(op)}: dry run on ${run.inputDocuments} sampled documents → ${run.output ? `${run.output.length} results` : 'stopped'}`,
+        title: `${operationLabel(op)}: dry run on ${run.inputDocuments} sampled documents → ${run.output ? `${run.output.length} result${run.output.length === 1 ? '' : 's'}` : 'stopped'}`,
         summary:
-          'Per-stage document counts and sizes on the sample (mingo, scripts disabled, nothing written), and the projection to the whole collection for the 100 MB stage and 16 MiB document limits.',
+          'Per-stage document counts and sizes on the sample (mingo, scripts disabled, nothing written), projected to the whole collection for the 100 MB stage and 16 MiB document limits.',
         evidence: {
           collection: op.collection,
           inputDocuments: run.inputDocuments,
           inputBytes: run.inputBytes,
           scale: Math.round(scale * 100) / 100,
           stages,
-          ...(run.output && run.output.length <= 20 ? { result: JSON.parse(JSON.stringify(run.output)) } : {}),
+          ...(run.output && run.output.length <= 20 ? { result: JSON.parse(canonicalJson(run.output)) } : {}),
         },
         identity: [dataset.database, op.collection, identityOf(op)],
         location: originLocation(op.origin, op.collection),
       }),
     );
-    run.stages.forEach((s, i) => {
-      if (s.skipped) return;
-      const stage = p[i]!;
-      const input = i === 0 ? { bytes: run.inputBytes } : run.stages[i - 1]!;
-      const grows = GROWS_WITH_DATA(stage);
-      if (BLOCKING.has(s.operator)) {
-        const held = s.operator === '$group' ? s.bytes * (grows ? scale : 1) : input.bytes * scale;
-        if (held > t.stageMemoryBytes) {
-          findings.push(
-            mongoFinding({
-              ruleId: 'mongo-stage-memory',
-              severity: 'medium',
-              title: `${operationLabel(op)}: ${s.operator} (stage ${i}) would hold about ${formatBytes(held)} on the whole collection (limit ${formatBytes(t.stageMemoryBytes)})`,
-              summary:
-                'A blocking stage over 100 MB spills to disk (allowDiskUse, on by default since 6.0) or fails; filter earlier, project fewer fields before it, or back a $sort with an index.',
-              evidence: { collection: op.collection, stage: i, sampleBytes: s.operator === '$group' ? s.bytes : input.bytes, scale, projectedBytes: Math.round(held), limitBytes: t.stageMemoryBytes },
-              identity: [dataset.database, op.collection, identityOf(op), i],
-              location: originLocation(op.origin, op.collection),
-            }),
-          );
-        }
-      }
-      const projectedDoc = s.maxDocumentBytes * (grows ? scale : 1);
-      if (projectedDoc > t.documentLimitBytes) {
+    for (const pr of projection) {
+      if (pr.heldBytes !== undefined && pr.heldBytes > t.stageMemoryBytes) {
         findings.push(
           mongoFinding({
-            ruleId: 'mongo-result-document-too-large',
-            severity: 'high',
-            title: `${operationLabel(op)}: ${s.operator} (stage ${i}) builds documents of about ${formatBytes(projectedDoc)} (limit 16 MB)`,
-            summary: 'An output document over 16 MiB fails the whole pipeline with BSONObjectTooLarge. Bound the arrays or group finer.',
-            evidence: { collection: op.collection, stage: i, sampleMaxDocumentBytes: s.maxDocumentBytes, scale, projectedBytes: Math.round(projectedDoc), limitBytes: t.documentLimitBytes },
-            identity: [dataset.database, op.collection, identityOf(op), i],
+            ruleId: 'mongo-stage-memory',
+            severity: 'medium',
+            title: `${operationLabel(op)}: ${pr.operator} (stage ${pr.index}) would hold about ${formatBytes(pr.heldBytes)} on the whole collection (limit ${formatBytes(t.stageMemoryBytes)})`,
+            summary:
+              'A blocking stage over 100 MB spills to disk (allowDiskUse, on by default since 6.0) or fails; filter earlier, project fewer fields before it, or back a $sort with an index.',
+            evidence: { collection: op.collection, stage: pr.index, scale, projectedBytes: pr.heldBytes, limitBytes: t.stageMemoryBytes, sample: run.stages[pr.index] },
+            identity: [dataset.database, op.collection, identityOf(op), pr.index],
             location: originLocation(op.origin, op.collection),
           }),
         );
       }
-    });
+      if (pr.groupGrowth !== undefined && pr.maxDocumentBytes > t.documentLimitBytes) {
+        findings.push(
+          mongoFinding({
+            ruleId: 'mongo-result-document-too-large',
+            severity: 'high',
+            title: `${operationLabel(op)}: ${pr.operator} (stage ${pr.index}) builds documents of about ${formatBytes(pr.maxDocumentBytes)} (limit 16 MB)`,
+            summary: 'An output document over 16 MiB fails the whole pipeline with BSONObjectTooLarge. Bound the arrays or group finer.',
+            evidence: {
+              collection: op.collection,
+              stage: pr.index,
+              sampleMaxDocumentBytes: run.stages[pr.index]!.maxDocumentBytes,
+              groupGrowth: pr.groupGrowth,
+              groups: pr.groups,
+              projectedBytes: pr.maxDocumentBytes,
+              limitBytes: t.documentLimitBytes,
+            },
+            identity: [dataset.database, op.collection, identityOf(op), pr.index],
+            location: originLocation(op.origin, op.collection),
+          }),
+        );
+      }
+    }
   }
   return findings;
 }

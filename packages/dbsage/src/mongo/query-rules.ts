@@ -1,5 +1,5 @@
 import type { Finding } from '../findings/finding.js';
-import { collectionRef, mongoFinding, originLocation } from './finding.js';
+import { collectionRef, type MongoFindingInput, mongoFinding, originLocation } from './finding.js';
 import { createIndexCode, indexesOrId, indexSupport, keySpec } from './index-advice.js';
 import { type FilterShape, filterShape, type RegexInfo, scriptsIn, shapeOf } from './query-shape.js';
 import type { MongoThresholds } from './thresholds.js';
@@ -50,12 +50,15 @@ export interface WorkloadInput {
  * index the Equality-Sort-Range rule gives. Operations of the same shape are reported once, frequencies summed.
  */
 export function unindexedQueries({ dataset }: WorkloadInput): Finding[] {
-  const grouped = new Map<string, { ops: MongoOperation[]; finding: Omit<Parameters<typeof mongoFinding>[0], 'evidence'> & { evidence: Record<string, unknown> } }>();
+  const grouped = new Map<string, { ops: MongoOperation[]; finding: MongoFindingInput }>();
   for (const op of dataset.operations) {
     const target = indexableShape(op);
     if (!target) continue;
     const shape = filterShape(target.filter);
     if (shape.hasText) continue; // $text always uses the text index (or fails)
+    // Only unanchored or /i regexes: no index bounds them; the regex rules report them with the right fix.
+    const regexOnly = shape.predicates.length > 0 && shape.predicates.every((p) => p.kind === 'regex' && !p.regex?.anchored);
+    if (regexOnly && !target.sort) continue;
     const coll = dataset.collections.get(op.collection);
     const indexes = indexesOrId(coll?.indexes);
     const support = indexSupport(indexes, shape, target.sort);

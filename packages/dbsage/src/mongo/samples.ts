@@ -22,7 +22,19 @@ export function parseSamples(text: string, file: string): ParsedSamples {
   const body = text.replace(/^\uFEFF/, '');
   const first = /\S/.exec(body);
   if (!first) return { documents: [], lines: [] };
-  return body[first.index] === '[' ? parseArray(body, file) : parseNdjson(body, file);
+  if (body[first.index] === '[') return parseArray(body, file);
+  // One pretty-printed document (a pipeline file, a single export) parses whole; NDJSON fails at its 2nd line.
+  if (isSingleJson(body)) return { documents: [decode(body, file, 1)], lines: [body.slice(0, first.index).split('\n').length] };
+  return parseNdjson(body, file);
+}
+
+function isSingleJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function decode(json: string, file: string, line: number): MongoDocument {

@@ -44,8 +44,9 @@ export interface MongoThresholds {
   fewMax: number;
   manyMax: number;
   /**
-   * Updates of a duplicated source field per read of the embedding collection at or above which denormalizing
-   * it costs more than it saves (the extended-reference pattern wants fields that rarely change).
+   * Extra document writes caused by keeping copies in sync (source updates × documents holding a copy), per read
+   * of the holding collection, at or above which denormalizing costs more than the join it saves (the
+   * extended-reference pattern wants fields that rarely change). dbsage's default.
    */
   denormalizedUpdateRatio: number;
   /** Share of pairs whose values agree for a field to count as a denormalized copy. */
@@ -69,7 +70,7 @@ export const DEFAULT_MONGO_THRESHOLDS: Readonly<MongoThresholds> = Object.freeze
   stageMemoryBytes: 100 * 1024 * 1024,
   fewMax: 50,
   manyMax: 1_000,
-  denormalizedUpdateRatio: 0.05,
+  denormalizedUpdateRatio: 0.1,
   denormalizedAgreement: 0.9,
 });
 
