@@ -71,8 +71,8 @@ export function generateMongo(logical: LogicalModel): MongoDesign {
         : a.decision === 'hybrid'
           ? `reference from ${a.holder}, subset embedded in ${r.from}`
           : `reference (${a.holder} holds the link)`,
-      `${a.because}; trade-off: ${a.tradeOff}`,
-      `rule:mongo-${a.rule.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`,
+      `${a.because.replace(/\.$/, '')}; trade-off: ${a.tradeOff.replace(/\.$/, '')}`,
+      `rule:${a.ruleId}`,
     );
   }
   // Tables stored inside another document.

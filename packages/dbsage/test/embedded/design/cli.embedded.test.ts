@@ -38,9 +38,7 @@ describe('dbsage design / choose (CLI)', () => {
     expect(rationale).toMatch(
       /- \*\*orders_user_id_status_created_at_idx\*\*: index on orders .* \(pattern:orders-of-user-by-status\)/,
     );
-    expect(rationale).toMatch(
-      /- \*\*teams N:M users\*\*: embed teams in users — .* \(rule:mongo-one-to-few-side-of-n-m\)/,
-    );
+    expect(rationale).toMatch(/- \*\*teams N:M users\*\*: embed teams in users — .* \(rule:mongo-model-advice\)/);
     const collections = JSON.parse(readFileSync(join(out, 'mongo/collections.json'), 'utf8')) as { name: string }[];
     expect(collections.map((c) => c.name)).toEqual(['users', 'teams', 'products', 'orders', 'posts', 'comments']);
   });
