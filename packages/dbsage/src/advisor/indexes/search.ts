@@ -158,6 +158,9 @@ export async function searchIndexes(
               indexOnlyWidened.add(id);
             }
           }
+          if (options.writeAware && gain < minGain && gain + ev.maintenance(id).cost >= minGain) {
+            writeRejected.add(id); // worth it for reads, not once its maintenance on writes is counted
+          }
           if (gain < minGain || gain <= 0) continue;
           if (!writeCheck(id, gain)) continue;
           if (!fits(mv.next)) {

@@ -133,6 +133,26 @@ describe('index advisor on the demo workload (PGlite)', () => {
     expect(tight.statements.some((s) => s.reason === 'budget-exhausted')).toBe(true);
   });
 
+  it('--write-aware gives up an index whose maintenance on a hot UPDATE outweighs its reads', async () => {
+    const update = 'UPDATE orders SET status = $1 WHERE id = $2';
+    const heavy: Workload = {
+      ...workload,
+      statements: [
+        ...workload.statements,
+        { ...statement(update, 100_000, 50_000), example: update, exampleParams: ['paid', '5'] },
+      ],
+    };
+    const plain = await adviseIndexes(client, heavy);
+    const aware = await adviseIndexes(client, heavy, { writeAware: true });
+    const onOrders = (r: AdvisorResult) => r.recommendations.filter((x) => x.candidate.table === 'orders');
+    expect(onOrders(plain).length).toBe(1);
+    expect(onOrders(aware)).toEqual([]);
+    const s = aware.statements.find((x) => x.query.startsWith('SELECT id, total, created_at FROM orders'))!;
+    expect(s.reason).toBe('write-heavy-table');
+    // tables the UPDATE does not touch keep their indexes
+    expect(aware.recommendations.length).toBe(plain.recommendations.length - 1);
+  });
+
   it('runs as a discovered analyzer and returns findings', async () => {
     const ctx = createAnalyzerContext({ client, loadWorkload: async () => workload });
     const [outcome] = await runAnalyzers(analyzers, ctx);
