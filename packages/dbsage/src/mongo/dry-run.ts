@@ -1,5 +1,6 @@
 import { calculateObjectSize, EJSON } from 'bson';
 import { Aggregator } from 'mingo';
+import { toNative } from './samples.js';
 import type { MongoDocument } from './types.js';
 
 type Stage = Readonly<Record<string, unknown>>;
@@ -89,7 +90,7 @@ export function dryRun(pipeline: readonly Stage[], documents: readonly MongoDocu
 
 /** Deep copy that keeps BSON types (ObjectId, Date, Long…) as they are. */
 function structuredCloneBson(doc: MongoDocument): MongoDocument {
-  return EJSON.deserialize(EJSON.serialize(doc, { relaxed: false }), { relaxed: true }) as MongoDocument;
+  return toNative(EJSON.deserialize(EJSON.serialize(doc, { relaxed: false }), { relaxed: false })) as MongoDocument;
 }
 
 /** Canonical text of a document: Extended JSON (canonical), key order kept (it is significant in BSON). */

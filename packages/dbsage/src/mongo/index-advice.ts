@@ -55,6 +55,19 @@ export function isLeftPrefix(prefix: IndexKey, key: IndexKey): boolean {
   return same || reversed;
 }
 
+/**
+ * Whether `key` serves `wanted` as well as `wanted` itself: the first `equalityFields` fields match as a set in
+ * any direction (an equality bound pins them to one value, so their direction and order are irrelevant), the
+ * rest match by {@link isLeftPrefix}.
+ */
+export function servesAs(wanted: IndexKey, key: IndexKey, equalityFields: number): boolean {
+  if (wanted.length > key.length) return false;
+  const eqWanted = new Set(wanted.slice(0, equalityFields).map(([p]) => p));
+  const eqKey = new Set(key.slice(0, equalityFields).map(([p]) => p));
+  if ([...eqWanted].some((p) => !eqKey.has(p))) return false;
+  return isLeftPrefix(wanted.slice(equalityFields), key.slice(equalityFields));
+}
+
 /** How well the existing indexes serve one filter + sort. */
 export interface IndexSupport {
   /** The index the planner can bound a scan with, if any. */
@@ -116,8 +129,8 @@ export function indexSupport(
     (bounded.size === 0 ? sorting[0] : undefined);
   const sortCovered = !hasSort || (usable !== undefined && sorting.includes(usable));
   const recommended = esrIndex(shape, sort);
-  const optimal =
-    recommended === undefined || candidates.some((ix) => isLeftPrefix(recommended, entries(ix).map(([p, d]) => [p, d])));
+  const equalityFields = new Set(shape.predicates.filter((p) => p.kind === 'equality').map((p) => p.path)).size;
+  const optimal = recommended === undefined || candidates.some((ix) => servesAs(recommended, entries(ix), equalityFields));
   const verdict =
     usable === undefined && (shape.predicates.length > 0 || hasSort)
       ? 'collscan'

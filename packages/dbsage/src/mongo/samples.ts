@@ -1,4 +1,4 @@
-import { EJSON } from 'bson';
+import { Double, EJSON, Int32, Long } from 'bson';
 import { InputError } from '../errors.js';
 import { locateJsonError } from './json-position.js';
 import type { MongoDocument } from './types.js';
@@ -40,7 +40,7 @@ function isSingleJson(text: string): boolean {
 function decode(json: string, file: string, line: number): MongoDocument {
   let value: unknown;
   try {
-    value = EJSON.parse(json, { relaxed: true });
+    value = toNative(EJSON.parse(json, { relaxed: false }));
   } catch (error) {
     const pos = locateJsonError(json);
     if (pos) {
@@ -54,6 +54,25 @@ function decode(json: string, file: string, line: number): MongoDocument {
     throw new InputError(`${file}:${line}: expected a document (a JSON object), got ${describe(value)}`);
   }
   return value as MongoDocument;
+}
+
+/**
+ * Canonical Extended JSON → the values the driver would hand back: Int32 and Double become numbers, a Long
+ * becomes a number only when exact (EJSON's relaxed mode rounds past 2^53), everything else keeps its BSON type.
+ */
+export function toNative(value: unknown): unknown {
+  if (value instanceof Int32 || value instanceof Double) return value.valueOf();
+  if (value instanceof Long) {
+    const n = value.toNumber();
+    return Number.isSafeInteger(n) ? n : value;
+  }
+  if (Array.isArray(value)) return value.map(toNative);
+  if (typeof value === 'object' && value !== null && !('_bsontype' in value) && !(value instanceof Date) && !(value instanceof RegExp)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toNative(v);
+    return out;
+  }
+  return value;
 }
 
 function describe(value: unknown): string {

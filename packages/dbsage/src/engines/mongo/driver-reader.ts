@@ -78,12 +78,15 @@ export class DriverMongoReader implements MongoReader {
     const database = options.database ?? uriDatabase(uri);
     const target = redactMongoUri(uri);
     if (!database) throw new UsageError(`no database to analyse: pass --db NAME or put it in the URI (${target}/NAME)`);
+    // Options in the URI win over dbsage's defaults (a user can shorten serverSelectionTimeoutMS there).
+    const inUri = (name: string) => new RegExp(`[?&]${name}=`, 'i').test(uri);
+    const selection = options.serverSelectionTimeoutMillis ?? 10_000;
     const client = new MongoClient(uri, {
       appName: 'dbsage',
-      readPreference: 'secondaryPreferred',
+      ...(inUri('readPreference') ? {} : { readPreference: 'secondaryPreferred' as const }),
       serverMonitoringMode: 'poll',
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMillis ?? 10_000,
-      connectTimeoutMS: options.serverSelectionTimeoutMillis ?? 10_000,
+      ...(inUri('serverSelectionTimeoutMS') ? {} : { serverSelectionTimeoutMS: selection }),
+      ...(inUri('connectTimeoutMS') ? {} : { connectTimeoutMS: selection }),
       maxPoolSize: 2,
       retryWrites: false,
       ...options.driverOptions,
