@@ -41,7 +41,7 @@ export async function generatePostgres(logical: LogicalModel): Promise<PostgresD
   // Extensions.
   const extensions = new Set(logical.model.settings.extensions);
   const needs = (ext: string, why: string) => {
-    if (!extensions.has(ext)) decide(`extension ${ext}`, 'CREATE EXTENSION', why, 'rule:derived');
+    if (!extensions.has(ext)) decide(`extension ${ext}`, 'CREATE EXTENSION', why, 'rule:extension-for-index');
     extensions.add(ext);
   };
   if (
@@ -207,7 +207,7 @@ function columnSql(table: LogicalTable, c: LogicalColumn, decide: Decide): strin
       subject,
       'bigint GENERATED ALWAYS AS IDENTITY',
       'SQL-standard identity instead of serial: the sequence belongs to the column, and bigint never overflows in practice',
-      table.entity?.key ? 'model' : 'rule:serial-instead-of-identity',
+      table.entity?.key ? 'model' : 'rule:serial-column',
     );
   } else {
     if (c.field.required || table.primaryKey.includes(c.name)) parts.push('NOT NULL');
@@ -231,12 +231,7 @@ function columnSql(table: LogicalTable, c: LogicalColumn, decide: Decide): strin
         'rule:timestamp-without-time-zone',
       );
     } else if (c.field.type === 'json') {
-      decide(
-        subject,
-        'jsonb',
-        'binary JSON: indexable (GIN), no re-parsing on every read',
-        'rule:json-instead-of-jsonb',
-      );
+      decide(subject, 'jsonb', 'binary JSON: indexable (GIN), no re-parsing on every read', 'rule:json-column');
     } else if (c.field.type === 'enum') {
       decide(
         subject,
@@ -249,7 +244,7 @@ function columnSql(table: LogicalTable, c: LogicalColumn, decide: Decide): strin
         subject,
         'text + CHECK (char_length)',
         'a length limit is a business rule: changing a CHECK does not rewrite the table as varchar(n) changes can',
-        'rule:varchar-length',
+        'rule:varchar-with-length',
       );
     } else if (c.field.type === 'string' && c.field.format === 'uuid') {
       decide(

@@ -91,7 +91,7 @@ describe('PostgreSQL DDL', () => {
       expect.objectContaining({
         subject: 'customers.name',
         decision: 'text + CHECK (char_length)',
-        basis: 'rule:varchar-length',
+        basis: 'rule:varchar-with-length',
       }),
     );
   });
