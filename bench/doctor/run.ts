@@ -62,7 +62,9 @@ function pgbench(args: string[]): Promise<string> {
       out += d;
     });
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`pgbench exited ${code}: ${out.slice(-500)}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`pgbench exited ${code}: ${out.slice(-500)}`)),
+    );
   });
 }
 
@@ -130,7 +132,19 @@ async function main(): Promise<void> {
     process.stderr.write('pgbench: initialising scale 5\n');
     await pgbench(['-i', '-s', '5', '-q', ...conn, 'pgb']);
     const bench = () =>
-      pgbench(['-c', String(PGBENCH_CLIENTS), '-j', '2', '-T', String(PGBENCH_SECONDS), '-M', 'prepared', '-n', ...conn, 'pgb']);
+      pgbench([
+        '-c',
+        String(PGBENCH_CLIENTS),
+        '-j',
+        '2',
+        '-T',
+        String(PGBENCH_SECONDS),
+        '-M',
+        'prepared',
+        '-n',
+        ...conn,
+        'pgb',
+      ]);
     await bench(); // warm-up, not counted
     const phases: Phase[] = [];
     const plain = async (name: string) => {
@@ -178,10 +192,7 @@ async function main(): Promise<void> {
       baselineTps: Math.round(base),
       withDoctorTps: Math.round(loaded),
       dropPercent,
-      baselineSpreadPercent:
-        Math.round(
-          (Math.abs(phases[0]!.tps - phases[2]!.tps) / base) * 1000,
-        ) / 10,
+      baselineSpreadPercent: Math.round((Math.abs(phases[0]!.tps - phases[2]!.tps) / base) * 1000) / 10,
       targetDropPercent: 5,
       pass: dropPercent < 5,
     };
@@ -190,20 +201,32 @@ async function main(): Promise<void> {
   }
   mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('../results/doctor.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  const cat = results.catalog as { worstTotalMillis: number; slowestChecksLastRun: Record<string, number>; pass: boolean };
+  const cat = results.catalog as {
+    worstTotalMillis: number;
+    slowestChecksLastRun: Record<string, number>;
+    pass: boolean;
+  };
   const pb = results.pgbench as { phases: Phase[]; dropPercent: number; baselineSpreadPercent: number; pass: boolean };
   const rows: [string, string][] = [
-    [`all checks, ${TABLES} tables / ${TABLES * 3} indexes (worst of 3)`, `${cat.worstTotalMillis} ms ${cat.pass ? '(< 15 s: pass)' : '(FAIL)'}`],
+    [
+      `all checks, ${TABLES} tables / ${TABLES * 3} indexes (worst of 3)`,
+      `${cat.worstTotalMillis} ms ${cat.pass ? '(< 15 s: pass)' : '(FAIL)'}`,
+    ],
     ...Object.entries(cat.slowestChecksLastRun).map(([k, v]) => [`  ${k}`, `${v} ms`] as [string, string]),
     ...pb.phases.map(
       (p) =>
-        [`pgbench ${p.phase}`, `${p.tps} tps${p.doctorRuns ? ` (${p.doctorRuns} doctor runs, mean ${p.doctorMillisMean} ms)` : ''}`] as [string, string],
+        [
+          `pgbench ${p.phase}`,
+          `${p.tps} tps${p.doctorRuns ? ` (${p.doctorRuns} doctor runs, mean ${p.doctorMillisMean} ms)` : ''}`,
+        ] as [string, string],
     ),
     ['throughput drop with the doctor looping', `${pb.dropPercent}% ${pb.pass ? '(< 5 %: pass)' : '(FAIL)'}`],
     ['spread between the two baselines', `${pb.baselineSpreadPercent}%`],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
-  process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten: bench/results/doctor.json\n`);
+  process.stdout.write(
+    `\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten: bench/results/doctor.json\n`,
+  );
 }
 
 main().catch((error) => {

@@ -11,14 +11,33 @@ export function keyAt(i: IndexInfo, k: number): string {
   return `${i.attnums[k]}/${i.opclasses[k]}/${i.collations[k]}/${i.options[k] ?? 0}`;
 }
 
-/** The key part of an index (INCLUDE columns excluded). */
+const keyCache = new WeakMap<IndexInfo, string[]>();
+
+/** The key part of an index (INCLUDE columns excluded); computed once per index. */
 export function keyList(i: IndexInfo): string[] {
-  return Array.from({ length: i.keyCount }, (_, k) => keyAt(i, k));
+  let keys = keyCache.get(i);
+  if (!keys) {
+    keys = Array.from({ length: i.keyCount }, (_, k) => keyAt(i, k));
+    keyCache.set(i, keys);
+  }
+  return keys;
 }
 
 /** INCLUDE columns, as attribute numbers. */
 export function includeList(i: IndexInfo): number[] {
   return i.attnums.slice(i.keyCount);
+}
+
+/** Everything that makes two indexes identical, as one string (so duplicates are found by grouping, not pairs). */
+export function signature(i: IndexInfo): string {
+  return [
+    i.tableOid,
+    i.method,
+    i.predicate ?? '',
+    i.expressions ?? '',
+    keyList(i).join(','),
+    [...includeList(i)].sort((a, b) => a - b).join(','),
+  ].join('|');
 }
 
 /** Same table, method, predicate and expressions: the only indexes worth comparing key by key. */
@@ -64,22 +83,21 @@ export function keepOrder(a: IndexInfo, b: IndexInfo): number {
 
 /** True when two indexes are identical: comparable, same keys and the same INCLUDE set. */
 export function identical(a: IndexInfo, b: IndexInfo): boolean {
-  return (
-    comparable(a, b) &&
-    keyList(a).join(',') === keyList(b).join(',') &&
-    [...includeList(a)].sort().join(',') === [...includeList(b)].sort().join(',')
-  );
+  return signature(a) === signature(b);
 }
 
 /** Groups of identical indexes on one table's index list: the one to keep and the duplicates to drop. */
 export function duplicateGroups(group: readonly IndexInfo[]): { keep: IndexInfo; drop: IndexInfo[] }[] {
-  const done = new Set<number>();
+  const bySignature = new Map<string, IndexInfo[]>();
+  for (const i of group) {
+    const sig = signature(i);
+    const list = bySignature.get(sig);
+    if (list) list.push(i);
+    else bySignature.set(sig, [i]);
+  }
   const out: { keep: IndexInfo; drop: IndexInfo[] }[] = [];
-  for (const a of group) {
-    if (done.has(a.oid)) continue;
-    const same = group.filter((b) => identical(a, b));
+  for (const same of bySignature.values()) {
     if (same.length < 2) continue;
-    for (const s of same) done.add(s.oid);
     const [keep, ...drop] = [...same].sort(keepOrder);
     out.push({ keep: keep!, drop });
   }

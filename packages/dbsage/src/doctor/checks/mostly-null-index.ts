@@ -2,6 +2,7 @@ import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
+import { USER_SCHEMAS } from '../sources.js';
 import { query } from '../state.js';
 import { formatBytes, percent, round } from '../units.js';
 
@@ -46,15 +47,29 @@ export const mostlyNullIndex = defineCheck({
     // Two steps: the mostly-NULL columns first (pg_stats filtered on null_frac, usually few), then only their
     // indexes, looked up by name through the catalog indexes. One join of pg_stats with every index is far slower
     // on a catalog of thousands of tables.
-    const columns = await query<Record<string, unknown>>(
-      ctx,
-      `SELECT s.schemaname::text AS schema, s.tablename::text AS table_name, s.attname::text AS column_name,
-              s.null_frac::float8 AS null_frac, s.avg_width::int AS avg_width
-         FROM pg_stats s
-        WHERE NOT s.inherited AND s.null_frac * 100 >= $1
-          AND s.schemaname NOT IN ('pg_catalog', 'information_schema') AND s.schemaname NOT LIKE 'pg\\_toast%'`,
-      [o.minNullPercent],
-    );
+    // pg_statistic (superuser only) is read directly: the pg_stats view checks column privileges row by row,
+    // which costs ~20 µs per column on a big catalog. Other roles read the view.
+    const columns = ctx.capabilities?.isSuperuser
+      ? await query<Record<string, unknown>>(
+          ctx,
+          `SELECT n.nspname::text AS schema, t.relname::text AS table_name, a.attname::text AS column_name,
+                  s.stanullfrac::float8 AS null_frac, s.stawidth::int AS avg_width
+             FROM pg_statistic s
+             JOIN pg_class t ON t.oid = s.starelid
+             JOIN pg_namespace n ON n.oid = t.relnamespace
+             JOIN pg_attribute a ON a.attrelid = s.starelid AND a.attnum = s.staattnum AND NOT a.attisdropped
+            WHERE NOT s.stainherit AND s.stanullfrac * 100 >= $1 AND ${USER_SCHEMAS}`,
+          [o.minNullPercent],
+        )
+      : await query<Record<string, unknown>>(
+          ctx,
+          `SELECT s.schemaname::text AS schema, s.tablename::text AS table_name, s.attname::text AS column_name,
+                  s.null_frac::float8 AS null_frac, s.avg_width::int AS avg_width
+             FROM pg_stats s
+            WHERE NOT s.inherited AND s.null_frac * 100 >= $1
+              AND s.schemaname NOT IN ('pg_catalog', 'information_schema') AND s.schemaname NOT LIKE 'pg\\_toast%'`,
+          [o.minNullPercent],
+        );
     if (columns.length === 0) return [];
     const rows = await query<Record<string, unknown>>(
       ctx,

@@ -36,7 +36,8 @@ export const staleVacuumAnalyze = defineCheck({
       type: 'number',
       default: 600,
       min: 0,
-      description: 'with autovacuum on, a table analyzed this recently is not judged (autovacuum has not had its turn yet)',
+      description:
+        'with autovacuum on, a table analyzed this recently is not judged (autovacuum has not had its turn yet)',
     },
     maxFindings: { type: 'number', default: 30, min: 1, description: 'tables reported at most' },
   },

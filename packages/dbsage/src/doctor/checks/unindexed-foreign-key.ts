@@ -66,15 +66,13 @@ export const unindexedForeignKey = defineCheck({
               con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
               GREATEST(t.reltuples, 0)::float8 AS rows,
               CASE WHEN t.relkind <> 'p' THEN pg_relation_size(t.oid) ELSE 0 END AS table_bytes,
-              COALESCE(ps.n_tup_del, 0) + COALESCE(ps.n_tup_upd, 0) AS parent_writes,
-              COALESCE(cs.seq_scan, 0) AS child_seq_scans
+              pg_stat_get_tuples_deleted(con.confrelid) + pg_stat_get_tuples_updated(con.confrelid) AS parent_writes,
+              pg_stat_get_numscans(con.conrelid) AS child_seq_scans
          FROM pg_constraint con
          JOIN pg_class t ON t.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
          JOIN pg_class ft ON ft.oid = con.confrelid
          JOIN pg_namespace fn ON fn.oid = ft.relnamespace
-         LEFT JOIN pg_stat_all_tables ps ON ps.relid = con.confrelid
-         LEFT JOIN pg_stat_all_tables cs ON cs.relid = con.conrelid
         WHERE con.contype = 'f'               -- f: foreign key
           AND con.conparentid = 0             -- partitions inherit the parent's constraint: report it once
           AND ${USER_SCHEMAS}

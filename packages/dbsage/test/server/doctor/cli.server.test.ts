@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import type { CliIO } from '../../../src/cli/io.js';
 import { main } from '../../../src/cli/main.js';
 import type { Finding } from '../../../src/findings/finding.js';
-import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 
 function captureIO(cwd: string): CliIO & { out: () => string; err: () => string } {
   const out: string[] = [];
@@ -76,7 +76,14 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
   });
 
   it('--format markdown: evidence, remediation SQL and fingerprint of every finding', async () => {
-    const { code, out } = await run('doctor', db.url, '--format', 'markdown', '--check', 'duplicate-index,invalid-index');
+    const { code, out } = await run(
+      'doctor',
+      db.url,
+      '--format',
+      'markdown',
+      '--check',
+      'duplicate-index,invalid-index',
+    );
     expect(code).toBe(0);
     expect(out).toContain('# dbsage doctor');
     expect(out).toContain('**Evidence**');
@@ -89,7 +96,20 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
   it('--snapshot then --since: the window between the two, without resetting anything', async () => {
     for (let i = 0; i < 3; i++) await db.admin.query('SELECT pg_sleep(0.2)');
     const snap = join(dir, 'snap.json');
-    const first = await run('doctor', db.url, '--check', 'slow-queries', '--snapshot', snap, '--format', 'json', '--option', 'slow-queries.minMeanMillis=150', '--option', 'slow-queries.minCalls=1');
+    const first = await run(
+      'doctor',
+      db.url,
+      '--check',
+      'slow-queries',
+      '--snapshot',
+      snap,
+      '--format',
+      'json',
+      '--option',
+      'slow-queries.minMeanMillis=150',
+      '--option',
+      'slow-queries.minCalls=1',
+    );
     expect(first.code).toBe(0);
     expect(first.err).toContain('counters saved to');
     const saved = JSON.parse(readFileSync(snap, 'utf8'));
@@ -97,16 +117,32 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
     expect(saved.databaseName).toBe(db.name);
     for (let i = 0; i < 2; i++) await db.admin.query("SELECT 'window', pg_sleep(0.2)");
     const opts = ['--option', 'slow-queries.minMeanMillis=150', '--option', 'slow-queries.minCalls=1'];
-    const lifetime = JSON.parse((await run('doctor', db.url, '--check', 'slow-queries', '--format', 'json', ...opts)).out) as Finding[];
+    const lifetime = JSON.parse(
+      (await run('doctor', db.url, '--check', 'slow-queries', '--format', 'json', ...opts)).out,
+    ) as Finding[];
     expect(lifetime.map((f) => f.evidence.calls).sort()).toEqual([2, 3]);
-    const windowed = await run('doctor', db.url, '--check', 'slow-queries', '--since', snap, '--format', 'markdown', ...opts);
+    const windowed = await run(
+      'doctor',
+      db.url,
+      '--check',
+      'slow-queries',
+      '--since',
+      snap,
+      '--format',
+      'markdown',
+      ...opts,
+    );
     expect(windowed.out).toContain('Counters are for the window since the snapshot');
-    const win = JSON.parse((await run('doctor', db.url, '--check', 'slow-queries', '--since', snap, '--format', 'json', ...opts)).out) as Finding[];
+    const win = JSON.parse(
+      (await run('doctor', db.url, '--check', 'slow-queries', '--since', snap, '--format', 'json', ...opts)).out,
+    ) as Finding[];
     expect(win).toHaveLength(1);
     expect(win[0]?.evidence.query).toBe('SELECT $1, pg_sleep($2)');
     expect(win[0]?.evidence.calls).toBe(2);
     // Nothing was reset: the lifetime counters still have the first statement's 3 calls.
-    const again = JSON.parse((await run('doctor', db.url, '--check', 'slow-queries', '--format', 'json', ...opts)).out) as Finding[];
+    const again = JSON.parse(
+      (await run('doctor', db.url, '--check', 'slow-queries', '--format', 'json', ...opts)).out,
+    ) as Finding[];
     expect(again.map((f) => f.evidence.calls).sort()).toEqual([2, 3]);
     // A snapshot of another database is refused.
     const other = JSON.stringify({ ...saved, databaseName: 'elsewhere' });
@@ -119,19 +155,42 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
 
   it('without pg_read_all_stats / pg_monitor: names the limited checks and the grant; not once granted', async () => {
     const url = db.url.replace('postgres@', `${role}@`);
-    const limited = await run('doctor', url, '--format', 'markdown', '--check', 'long-running-queries,connection-usage,table-bloat');
+    const limited = await run(
+      'doctor',
+      url,
+      '--format',
+      'markdown',
+      '--check',
+      'long-running-queries,connection-usage,table-bloat',
+    );
     expect(limited.code).toBe(0);
     expect(limited.out).toContain('Limited without pg_read_all_stats / pg_monitor: long-running-queries');
     expect(limited.out).toContain(`GRANT pg_read_all_stats TO ${role};`);
     expect(limited.out).toContain('Limited without pg_stat_scan_tables / pg_monitor: table-bloat');
     await db.admin.query(`GRANT pg_monitor TO ${role}`);
-    const granted = await run('doctor', url, '--format', 'markdown', '--check', 'long-running-queries,connection-usage,table-bloat');
+    const granted = await run(
+      'doctor',
+      url,
+      '--format',
+      'markdown',
+      '--check',
+      'long-running-queries,connection-usage,table-bloat',
+    );
     expect(granted.out).not.toContain('pg_read_all_stats / pg_monitor:');
     expect(granted.out).not.toContain('pg_stat_scan_tables / pg_monitor:');
   });
 
   it('a check that runs out of time is "unknown" with the reason; the run still succeeds', async () => {
-    const { code, out } = await run('doctor', db.url, '--format', 'markdown', '--check', 'table-bloat,duplicate-index', '--check-timeout', '1');
+    const { code, out } = await run(
+      'doctor',
+      db.url,
+      '--format',
+      'markdown',
+      '--check',
+      'table-bloat,duplicate-index',
+      '--check-timeout',
+      '1',
+    );
     expect(code).toBe(0);
     expect(out).toContain('## Checks that did not run');
     expect(out).toMatch(/`table-bloat` \(unknown\): timed out after 1 ms/);
@@ -150,7 +209,9 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
   });
 
   it('dbsage fix: prints the SQL, refuses without --yes off a terminal, applies with --yes', async () => {
-    const findings = JSON.parse((await run('doctor', db.url, '--format', 'json', '--check', 'duplicate-index')).out) as Finding[];
+    const findings = JSON.parse(
+      (await run('doctor', db.url, '--format', 'json', '--check', 'duplicate-index')).out,
+    ) as Finding[];
     const fp = findings[0]!.fingerprint;
     const refused = await run('fix', fp, db.url);
     expect(refused.code).toBe(2);

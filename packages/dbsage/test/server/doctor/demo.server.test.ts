@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { buildDemoDatabase } from '../../../src/demo/build.js';
 import { runDoctor } from '../../../src/doctor/runner.js';
 import { ServerClient } from '../../../src/engines/postgres/server-client.js';
 import type { Finding } from '../../../src/findings/finding.js';
-import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 
 /**
  * The demo database is a well-designed schema whose only deliberate flaw is that its foreign keys are left
@@ -58,7 +58,9 @@ describe.skipIf(!hasTestPostgres())('doctor on the demo database', () => {
   });
 
   it('finds the unindexed foreign keys the demo really has', () => {
-    const fks = findings.filter((f) => f.ruleId === 'unindexed-foreign-key').map((f) => `${f.evidence.table}(${(f.evidence.columns as string[]).join(',')})`);
+    const fks = findings
+      .filter((f) => f.ruleId === 'unindexed-foreign-key')
+      .map((f) => `${f.evidence.table}(${(f.evidence.columns as string[]).join(',')})`);
     expect(fks).toEqual(expect.arrayContaining(['public.orders(user_id)', 'public.order_items(product_id)']));
   });
 

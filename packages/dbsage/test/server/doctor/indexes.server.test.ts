@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { applyFix, planFix } from '../../../src/doctor/fix.js';
 import { ServerClient } from '../../../src/engines/postgres/server-client.js';
-import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { about, doctor, session, until } from './helpers.js';
 
 describe.skipIf(!hasTestPostgres())('doctor index checks on PostgreSQL 15', () => {
@@ -126,14 +126,18 @@ describe.skipIf(!hasTestPostgres())('doctor index checks on PostgreSQL 15', () =
   });
 
   it('invalid-index: left by a failed CREATE UNIQUE INDEX CONCURRENTLY, not one being built', async () => {
-    await expect(db.admin.query('CREATE UNIQUE INDEX CONCURRENTLY inv_x ON inv (x)')).rejects.toThrow(/could not create unique index/);
+    await expect(db.admin.query('CREATE UNIQUE INDEX CONCURRENTLY inv_x ON inv (x)')).rejects.toThrow(
+      /could not create unique index/,
+    );
     // An index being built right now: CIC waits for an older transaction, its index is INVALID meanwhile.
     const old = await session(db.url, 'doctor-old-snapshot');
     const builder = await session(db.url, 'doctor-builder');
     await old.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     await old.query('SELECT count(*) FROM ib2');
     const building = builder.query('CREATE INDEX CONCURRENTLY ib2_building ON ib2 (v, id)');
-    await until(async () => (await db.admin.query("SELECT 1 FROM pg_class WHERE relname = 'ib2_building'")).rowCount === 1);
+    await until(
+      async () => (await db.admin.query("SELECT 1 FROM pg_class WHERE relname = 'ib2_building'")).rowCount === 1,
+    );
     const { findings } = await doctor(client, ['invalid-index']);
     await old.query('COMMIT');
     await building;
@@ -161,7 +165,9 @@ describe.skipIf(!hasTestPostgres())('doctor index checks on PostgreSQL 15', () =
     const realSaving = size - partial;
     expect(Number(f?.evidence.estimatedSavingBytes)).toBeGreaterThan(realSaving * 0.75);
     expect(Number(f?.evidence.estimatedSavingBytes)).toBeLessThan(realSaving * 1.25);
-    expect(f?.remediation?.sql).toContain('CREATE INDEX CONCURRENTLY mn_maybe_partial ON mn (maybe) WHERE maybe IS NOT NULL;');
+    expect(f?.remediation?.sql).toContain(
+      'CREATE INDEX CONCURRENTLY mn_maybe_partial ON mn (maybe) WHERE maybe IS NOT NULL;',
+    );
     expect(about(findings, 'mostly-null-index', 'mn_always')).toEqual([]);
   });
 
@@ -190,7 +196,9 @@ describe.skipIf(!hasTestPostgres())('doctor index checks on PostgreSQL 15', () =
     const plan = await planFix(client, child!.fingerprint);
     const results = await applyFix(client, plan);
     expect(results.map((r) => r.ok)).toEqual([true]);
-    const valid = await db.admin.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'child_parent_id_idx'::regclass");
+    const valid = await db.admin.query(
+      "SELECT indisvalid FROM pg_index WHERE indexrelid = 'child_parent_id_idx'::regclass",
+    );
     expect(valid.rows[0].indisvalid).toBe(true);
     const after = await doctor(client, ['unindexed-foreign-key']);
     expect(after.findings.find((f) => f.evidence.table === 'public.child')).toBeUndefined();

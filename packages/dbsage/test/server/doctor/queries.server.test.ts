@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { applyFix, planFix } from '../../../src/doctor/fix.js';
 import { ServerClient } from '../../../src/engines/postgres/server-client.js';
-import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { about, doctor, session, sleep, until } from './helpers.js';
 
 describe.skipIf(!hasTestPostgres())('doctor query checks on PostgreSQL 15', () => {
@@ -75,7 +75,11 @@ describe.skipIf(!hasTestPostgres())('doctor query checks on PostgreSQL 15', () =
     const runner = await open('doctor-long');
     const pid = (await runner.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
     const running = runner.query('SELECT pg_sleep(30)').catch((e: { code?: string }) => e);
-    await until(async () => (await db.admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", [pid])).rowCount === 1);
+    await until(
+      async () =>
+        (await db.admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", [pid])).rowCount ===
+        1,
+    );
     await sleep(1200);
     const options = { 'long-running-queries': { minSeconds: 1 } };
     const { findings } = await doctor(client, ['long-running-queries'], options);
@@ -83,7 +87,9 @@ describe.skipIf(!hasTestPostgres())('doctor query checks on PostgreSQL 15', () =
     expect(f?.evidence.runningSeconds).toBeGreaterThanOrEqual(1);
     expect(f?.evidence.query).toContain('pg_sleep(30)');
     expect(f?.evidence.application).toBe('doctor-long');
-    expect(f?.remediation?.sql).toContain(`pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ${pid} AND backend_start =`);
+    expect(f?.remediation?.sql).toContain(
+      `pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ${pid} AND backend_start =`,
+    );
     // Negative: under its threshold it is not reported.
     const none = await doctor(client, ['long-running-queries'], { 'long-running-queries': { minSeconds: 600 } });
     expect(about(none.findings, 'long-running-queries', `pid ${pid}`)).toEqual([]);
@@ -104,7 +110,12 @@ describe.skipIf(!hasTestPostgres())('doctor query checks on PostgreSQL 15', () =
     await sleep(1200);
     const { findings } = await doctor(client, ['idle-in-transaction'], { 'idle-in-transaction': { minSeconds: 1 } });
     const f = findings.find((x) => x.ruleId === 'idle-in-transaction');
-    const sessionsEv = f?.evidence.sessions as { pid: number; idleSeconds: number; holdsXid: boolean; lastQuery: string }[];
+    const sessionsEv = f?.evidence.sessions as {
+      pid: number;
+      idleSeconds: number;
+      holdsXid: boolean;
+      lastQuery: string;
+    }[];
     const mine = sessionsEv.find((s) => s.pid === pid);
     expect(f?.evidence.count).toBeGreaterThanOrEqual(1);
     expect(f?.evidence.oldestSeconds).toBeGreaterThanOrEqual(1);
@@ -115,7 +126,9 @@ describe.skipIf(!hasTestPostgres())('doctor query checks on PostgreSQL 15', () =
     await idle.query('ROLLBACK');
     const none = await doctor(client, ['idle-in-transaction'], { 'idle-in-transaction': { minSeconds: 1 } });
     const after = none.findings.find((x) => x.ruleId === 'idle-in-transaction');
-    expect((after?.evidence.sessions as { pid: number }[] | undefined)?.some((s) => s.pid === pid) ?? false).toBe(false);
+    expect((after?.evidence.sessions as { pid: number }[] | undefined)?.some((s) => s.pid === pid) ?? false).toBe(
+      false,
+    );
   });
 
   it('blocked-sessions: row locks and relation locks, with both queries and wait durations', async () => {
@@ -214,7 +227,9 @@ describe.skipIf(!hasTestPostgres())('doctor query checks on PostgreSQL 15', () =
   });
 
   it('jit-time-share: a short query forced through JIT', async () => {
-    await db.admin.query('SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0');
+    await db.admin.query(
+      'SET jit = on; SET jit_above_cost = 0; SET jit_inline_above_cost = 0; SET jit_optimize_above_cost = 0',
+    );
     for (let i = 0; i < 3; i++) await db.admin.query('SELECT sum(g) FROM generate_series(1, 1000) g');
     await db.admin.query('RESET jit; RESET jit_above_cost; RESET jit_inline_above_cost; RESET jit_optimize_above_cost');
     const { findings } = await doctor(client, ['jit-time-share'], { 'jit-time-share': { minJitMillis: 0 } });

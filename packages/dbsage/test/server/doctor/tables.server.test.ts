@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { applyFix, planFix } from '../../../src/doctor/fix.js';
 import { ServerClient } from '../../../src/engines/postgres/server-client.js';
-import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { about, doctor } from './helpers.js';
 
 describe.skipIf(!hasTestPostgres())('doctor table and vacuum checks on PostgreSQL 15', () => {
@@ -63,7 +63,9 @@ describe.skipIf(!hasTestPostgres())('doctor table and vacuum checks on PostgreSQ
     expect(m?.remediation?.sql).toBe('VACUUM (ANALYZE) bl;');
     expect(about(findings, 'table-bloat', 'public.fresh')).toEqual([]);
 
-    const est = await doctor(client, ['table-bloat'], { 'table-bloat': { minBloatBytes: 1024 * 1024, useApprox: false } });
+    const est = await doctor(client, ['table-bloat'], {
+      'table-bloat': { minBloatBytes: 1024 * 1024, useApprox: false },
+    });
     const [e] = about(est.findings, 'table-bloat', 'public.bl');
     expect(e?.evidence.method).toBe('statistics estimate');
     expect(e?.evidence.estimatedBloatPercent).toBeGreaterThan(40);
@@ -122,7 +124,9 @@ describe.skipIf(!hasTestPostgres())('doctor table and vacuum checks on PostgreSQ
     expect(plan.statements.map((s) => s.kind)).toEqual(['AlterTableStmt', 'VacuumStmt']);
     const results = await applyFix(client, plan);
     expect(results.map((r) => r.ok)).toEqual([true, true]);
-    const row = await db.admin.query("SELECT reloptions, n_dead_tup FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = 'bl'");
+    const row = await db.admin.query(
+      "SELECT reloptions, n_dead_tup FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = 'bl'",
+    );
     expect(row.rows[0].reloptions).toBeNull();
     expect(Number(row.rows[0].n_dead_tup)).toBe(0);
   });
@@ -145,6 +149,8 @@ describe.skipIf(!hasTestPostgres())('doctor table and vacuum checks on PostgreSQ
     const [u] = about(findings, 'missing-primary-key', 'public.nopk_u');
     expect(u?.evidence.uniqueNotNullIndex).toBe('nopk_u_a_key');
     expect(u?.remediation?.sql).toBe('ALTER TABLE nopk_u ADD PRIMARY KEY USING INDEX nopk_u_a_key;');
-    expect(about(findings, 'missing-primary-key', 'public.nopk')[0]?.remediation?.steps?.[0]).toContain('GENERATED ALWAYS AS IDENTITY');
+    expect(about(findings, 'missing-primary-key', 'public.nopk')[0]?.remediation?.steps?.[0]).toContain(
+      'GENERATED ALWAYS AS IDENTITY',
+    );
   });
 });
