@@ -18,6 +18,7 @@ import {
 import { fingerprintSql, loadParser } from '../../../src/sql/parser.js';
 import { loadLogSessions } from '../../../src/workload/log.js';
 import { readPgStatStatements } from '../../../src/workload/pg-stat-statements.js';
+import { runCli } from '../../support/cli.js';
 
 /**
  * The acceptance test of N+1 detection: the demo's loop (users, then teams per user) run for real through an
@@ -257,6 +258,23 @@ describe.skipIf(!postgresAvailable())('N+1: the demo loop found by runtime, log 
       inst.restore();
       await p2.end();
     }
+  });
+
+  it('dbsage n-plus-one: from pg_stat_statements and from the log, JSON findings', async () => {
+    const pgss = await runCli(['n-plus-one', server.adminUrl, '--format', 'json']);
+    expect(pgss.code).toBe(0);
+    const a = JSON.parse(pgss.stdout) as Finding[];
+    expect(a.map((f) => [f.ruleId, f.evidence.source, f.fingerprint])).toContainEqual([
+      'n-plus-one',
+      'pg_stat_statements',
+      runtimeFindings[0]!.fingerprint,
+    ]);
+    const log = await runCli(['n-plus-one', server.adminUrl, '--log', logPath, '--format', 'json']);
+    expect(log.code).toBe(0);
+    const b = JSON.parse(log.stdout) as Finding[];
+    expect(b.filter((f) => f.fingerprint === runtimeFindings[0]!.fingerprint).map((f) => f.evidence.source)).toEqual([
+      'log',
+    ]);
   });
 
   it('demo statement fingerprints are the ones the finding names', () => {
