@@ -5,7 +5,7 @@ import { cacheHitRate } from './checks/cache-hit-rate.js';
 import { checkpointPressure } from './checks/checkpoint-pressure.js';
 import { connectionUsage } from './checks/connection-usage.js';
 import { deadlocks } from './checks/deadlocks.js';
-import { duplicateIndex } from './checks/duplicate-index.js';
+import { exactDuplicateIndex } from './checks/exact-duplicate-index.js';
 import { hotUpdateEfficiency } from './checks/hot-update-efficiency.js';
 import { idleConnections } from './checks/idle-connections.js';
 import { idleInTransaction } from './checks/idle-in-transaction.js';
@@ -13,6 +13,7 @@ import { inactiveReplicationSlot } from './checks/inactive-replication-slot.js';
 import { indexBloat } from './checks/index-bloat.js';
 import { invalidIndex } from './checks/invalid-index.js';
 import { jitTimeShare } from './checks/jit-time-share.js';
+import { leftPrefixIndex } from './checks/left-prefix-index.js';
 import { longRunningQueries } from './checks/long-running-queries.js';
 import { missingPrimaryKey } from './checks/missing-primary-key.js';
 import { mostlyNullIndex } from './checks/mostly-null-index.js';
@@ -21,7 +22,6 @@ import { nPlusOneStatements } from './checks/n-plus-one-statements.js';
 import { pgStatStatementsMissing } from './checks/pg-stat-statements-missing.js';
 import { preparedTransactions } from './checks/prepared-transactions.js';
 import { randomPageCost } from './checks/random-page-cost.js';
-import { redundantIndex } from './checks/redundant-index.js';
 import { replicationLag } from './checks/replication-lag.js';
 import { rollbackRatio } from './checks/rollback-ratio.js';
 import { seqScanHeavyTable } from './checks/seq-scan-heavy-table.js';
@@ -59,8 +59,8 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = Object.freeze([
   cacheHitRate,
   checkpointPressure,
   unusedIndex,
-  duplicateIndex,
-  redundantIndex,
+  exactDuplicateIndex,
+  leftPrefixIndex,
   invalidIndex,
   mostlyNullIndex,
   indexBloat,

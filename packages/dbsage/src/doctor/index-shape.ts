@@ -1,7 +1,7 @@
 import type { IndexInfo } from './sources.js';
 
 /**
- * Index shape comparisons shared by duplicate-index and redundant-index: two indexes are comparable only on the
+ * Index shape comparisons shared by exact-duplicate-index and left-prefix-index: two indexes are comparable only on the
  * same table, access method, predicate and expressions, and key by key on column, operator class, collation and
  * ordering.
  */

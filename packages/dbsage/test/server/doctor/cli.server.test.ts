@@ -69,8 +69,8 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
       expect(f.fingerprint.startsWith(`${f.ruleId}:`)).toBe(true);
     }
     const ids = new Set(findings.map((f) => f.ruleId));
-    for (const id of ['duplicate-index', 'invalid-index', 'unindexed-foreign-key']) expect(ids).toContain(id);
-    const dup = findings.find((f) => f.ruleId === 'duplicate-index');
+    for (const id of ['exact-duplicate-index', 'invalid-index', 'unindexed-foreign-key']) expect(ids).toContain(id);
+    const dup = findings.find((f) => f.ruleId === 'exact-duplicate-index');
     expect(dup?.remediation?.sql).toBe('DROP INDEX CONCURRENTLY child_v2;');
     expect((await run('doctor', db.url, '--format', 'json', '--fail-on', 'critical')).code).toBe(0);
   });
@@ -82,7 +82,7 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
       '--format',
       'markdown',
       '--check',
-      'duplicate-index,invalid-index',
+      'exact-duplicate-index,invalid-index',
     );
     expect(code).toBe(0);
     expect(out).toContain('# dbsage doctor');
@@ -187,7 +187,7 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
       '--format',
       'markdown',
       '--check',
-      'table-bloat,duplicate-index',
+      'table-bloat,exact-duplicate-index',
       '--check-timeout',
       '1',
     );
@@ -210,7 +210,7 @@ describe.skipIf(!hasTestPostgres())('dbsage doctor / fix CLI on PostgreSQL 15', 
 
   it('dbsage fix: prints the SQL, refuses without --yes off a terminal, applies with --yes', async () => {
     const findings = JSON.parse(
-      (await run('doctor', db.url, '--format', 'json', '--check', 'duplicate-index')).out,
+      (await run('doctor', db.url, '--format', 'json', '--check', 'exact-duplicate-index')).out,
     ) as Finding[];
     const fp = findings[0]!.fingerprint;
     const refused = await run('fix', fp, db.url);

@@ -10,8 +10,8 @@ import type { Finding } from '../../../src/findings/finding.js';
  * unindexed (for the index advisor). The doctor must find those and none of the problems the demo does not have.
  */
 const ABSENT_FROM_DEMO = [
-  'duplicate-index',
-  'redundant-index',
+  'exact-duplicate-index',
+  'left-prefix-index',
   'invalid-index',
   'mostly-null-index',
   'index-bloat',

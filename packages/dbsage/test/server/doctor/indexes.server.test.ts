@@ -77,9 +77,9 @@ describe.skipIf(!hasTestPostgres())('doctor index checks on PostgreSQL 15', () =
     await db?.drop();
   });
 
-  it('duplicate-index: exact duplicates, keeping the constraint or the older index; fix drops one concurrently', async () => {
-    const { findings } = await doctor(client, ['duplicate-index']);
-    const dup = findings.filter((f) => f.ruleId === 'duplicate-index');
+  it('exact-duplicate-index: exact duplicates, keeping the constraint or the older index; fix drops one concurrently', async () => {
+    const { findings } = await doctor(client, ['exact-duplicate-index']);
+    const dup = findings.filter((f) => f.ruleId === 'exact-duplicate-index');
     const plain = dup.find((f) => f.evidence.duplicate === 'dup_a2');
     expect(plain?.evidence.kept).toBe('dup_a1');
     expect(plain?.evidence.duplicateSizeBytes).toBeGreaterThan(100_000);
@@ -101,9 +101,9 @@ describe.skipIf(!hasTestPostgres())('doctor index checks on PostgreSQL 15', () =
     expect(await indexExists('dup_a1')).toBe(true);
   });
 
-  it('redundant-index: a left prefix of another index, never a unique one, and not an exact duplicate', async () => {
-    const { findings } = await doctor(client, ['redundant-index']);
-    const red = findings.filter((f) => f.ruleId === 'redundant-index' && f.evidence.table === 'public.red');
+  it('left-prefix-index: a left prefix of another index, never a unique one, and not an exact duplicate', async () => {
+    const { findings } = await doctor(client, ['left-prefix-index']);
+    const red = findings.filter((f) => f.ruleId === 'left-prefix-index' && f.evidence.table === 'public.red');
     expect(red.map((f) => f.evidence.redundant)).toEqual(['red_a']);
     expect(red[0]?.evidence.coveredBy).toBe('red_a_b');
     expect(red[0]?.evidence.coveringSizeBytes).toBeGreaterThan(0);

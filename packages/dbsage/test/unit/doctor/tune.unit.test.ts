@@ -52,14 +52,27 @@ describe('tune (PGTune rules)', () => {
     expect(formatKb(1536 * 1024)).toBe('1536MB');
   });
 
-  it('diffs against pg_settings in the setting\'s own unit', () => {
+  it("diffs against pg_settings in the setting's own unit", () => {
     const live = new Map<string, Setting>([
-      ['shared_buffers', { name: 'shared_buffers', setting: '524288', unit: '8kB', source: 'configuration file', context: 'postmaster', bootValue: '1024' }],
-      ['random_page_cost', { name: 'random_page_cost', setting: '4', unit: null, source: 'default', context: 'user', bootValue: '4' }],
+      [
+        'shared_buffers',
+        {
+          name: 'shared_buffers',
+          setting: '524288',
+          unit: '8kB',
+          source: 'configuration file',
+          context: 'postmaster',
+          bootValue: '1024',
+        },
+      ],
+      [
+        'random_page_cost',
+        { name: 'random_page_cost', setting: '4', unit: null, source: 'default', context: 'user', bootValue: '4' },
+      ],
       ['jit', { name: 'jit', setting: 'on', unit: null, source: 'default', context: 'user', bootValue: 'on' }],
     ]);
-    const recs = recommendSettings({ ramBytes: parseRam('16GB'), cpus: 4, storage: 'ssd', workload: 'web' }).filter((r) =>
-      ['shared_buffers', 'random_page_cost', 'jit'].includes(r.name),
+    const recs = recommendSettings({ ramBytes: parseRam('16GB'), cpus: 4, storage: 'ssd', workload: 'web' }).filter(
+      (r) => ['shared_buffers', 'random_page_cost', 'jit'].includes(r.name),
     );
     const d = diffSettings(recs, live);
     expect(d.find((x) => x.name === 'shared_buffers')).toMatchObject({ current: '4GB', changed: false, restart: true });

@@ -8,13 +8,13 @@ import { indexes, measureIndexes } from '../sources.js';
 import { formatBytes } from '../units.js';
 
 /**
- * `duplicate-index`: indexes identical to another on the same table — same method, keys (column, operator class,
+ * `exact-duplicate-index`: indexes identical to another on the same table — same method, keys (column, operator class,
  * collation, order), INCLUDE columns, predicate and expressions. Every write maintains both; the one kept is the
  * one enforcing a constraint, else the more scanned. Left-prefix redundancy is a different check
- * (redundant-index) because the fix there needs more care.
+ * (left-prefix-index) because the fix there needs more care.
  */
-export const duplicateIndex = defineCheck({
-  id: 'duplicate-index',
+export const exactDuplicateIndex = defineCheck({
+  id: 'exact-duplicate-index',
   category: 'index',
   description: 'Exact duplicate indexes (same keys, operator classes, INCLUDE, predicate) on one table',
   options: INDEX_WASTE_OPTIONS,
@@ -31,7 +31,7 @@ export const duplicateIndex = defineCheck({
             : `DROP INDEX CONCURRENTLY ${qualifiedName(d.schema, d.name)};`;
           findings.push(
             makeFinding({
-              ruleId: 'duplicate-index',
+              ruleId: 'exact-duplicate-index',
               category: 'index',
               severity: wasteSeverity(d, o),
               title: `Index ${qualifiedName(d.schema, d.name)} duplicates ${qualifiedName(keep.schema, keep.name)} on ${qualifiedName(d.schema, d.table)} ${describeKeys(d)}`,

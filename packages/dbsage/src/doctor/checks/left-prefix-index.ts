@@ -25,21 +25,21 @@ function isLeftPrefix(a: IndexInfo, b: IndexInfo): boolean {
 }
 
 /**
- * `redundant-index`: a B-tree index whose keys are a leading prefix of another index on the same table (same
+ * `left-prefix-index`: a B-tree index whose keys are a leading prefix of another index on the same table (same
  * operator classes, collations, order, predicate): every query that can use it can use the longer one. Indexes
  * that enforce uniqueness, exclusion or replica identity are never reported — the longer index does not enforce
  * the same thing. Reported apart from exact duplicates because the longer index is bigger, so queries on the
  * prefix get slightly slower after the drop; the evidence has both sizes.
  */
-export const redundantIndex = defineCheck({
-  id: 'redundant-index',
+export const leftPrefixIndex = defineCheck({
+  id: 'left-prefix-index',
   category: 'index',
   description: 'B-tree indexes whose keys are a left prefix of another index on the same table',
   options: INDEX_WASTE_OPTIONS,
   async run(ctx, o) {
     const findings: Finding[] = [];
     for (const [, group] of byTable((await indexes(ctx)).filter((i) => i.valid && i.ready))) {
-      // An index duplicate-index already reports for dropping is not reported twice.
+      // An index exact-duplicate-index already reports for dropping is not reported twice.
       const dropped = new Set(duplicateGroups(group).flatMap((g) => g.drop.map((d) => d.oid)));
       for (const a of group) {
         if (a.method !== 'btree' || enforces(a) || dropped.has(a.oid)) continue;
@@ -52,7 +52,7 @@ export const redundantIndex = defineCheck({
         const redundant = measured.get(a.oid) ?? a;
         findings.push(
           makeFinding({
-            ruleId: 'redundant-index',
+            ruleId: 'left-prefix-index',
             category: 'index',
             severity: wasteSeverity(redundant, o),
             title: `Index ${qualifiedName(a.schema, a.name)} ${describeKeys(a)} is a left prefix of ${qualifiedName(b.schema, b.name)} ${describeKeys(b)}`,
