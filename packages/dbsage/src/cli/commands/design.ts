@@ -11,6 +11,7 @@ interface DesignFlags extends TargetFlags {
   out?: string;
   from?: string | boolean;
   rationale?: boolean;
+  schema?: string;
   quiet?: boolean;
 }
 
@@ -33,13 +34,16 @@ export const command: CommandModule = {
         .option('--out <dir>', 'write the migration, MongoDB files and rationale.md into DIR')
         .option('--rationale', 'print the markdown rationale (decisions, ER diagram) instead of the DDL')
         .option('--from [target]', 'introspect a PostgreSQL database (URL, --embedded, or DATABASE_URL) into a model')
+        .option('--schema <name>', 'with --from: the schema to read (default public)')
         .option('--quiet', 'no summary on stderr'),
     ).action(async (modelPath: string | undefined, flags: DesignFlags) => {
       if (flags.from !== undefined) {
         if (modelPath) throw new UsageError('design: give either a model file or --from, not both');
         const { introspectModel } = await import('../../design/from/introspect.js');
         const target = typeof flags.from === 'string' ? flags.from : undefined;
-        const result = await withClient(target, flags, (client) => introspectModel(client));
+        const result = await withClient(target, flags, (client) =>
+          introspectModel(client, flags.schema ? { schema: flags.schema } : {}),
+        );
         if (flags.out) {
           const { mkdir, writeFile } = await import('node:fs/promises');
           const dir = resolve(ctx.io.cwd, flags.out);

@@ -92,7 +92,7 @@ function defaultValue(c: Column, field: FieldInput): unknown {
 
 /** The body of `CHECK ((...))` without the outer parentheses. */
 function checkBody(def: string): string {
-  const m = /^CHECK \((.*)\)$/s.exec(def.trim());
+  const m = /^CHECK \((.*)\)$/s.exec(def.trim().replace(/ NOT VALID$/, ''));
   let body = m ? m[1]! : def;
   while (body.startsWith('(') && body.endsWith(')') && balanced(body.slice(1, -1))) body = body.slice(1, -1);
   return body;
@@ -159,7 +159,13 @@ function recognizeCheck(body: string, column: string, field: FieldInput): Record
 
 function keyOf(k: Index['keys'][number]): Record<string, unknown> | string {
   const base = k.column !== null ? { column: k.column } : { expression: k.expression };
-  const extra = { ...(k.descending ? { order: 'desc' } : {}), ...(k.opclass ? { opclass: k.opclass } : {}) };
+  // NULLS FIRST is the default for DESC, NULLS LAST for ASC: only the other one is written.
+  const nulls = k.nullsFirst !== k.descending ? { nulls: k.nullsFirst ? 'first' : 'last' } : {};
+  const extra = {
+    ...(k.descending ? { order: 'desc' } : {}),
+    ...(k.opclass ? { opclass: k.opclass } : {}),
+    ...nulls,
+  };
   if (k.column !== null && Object.keys(extra).length === 0) return k.column;
   return { ...base, ...extra };
 }
@@ -175,7 +181,13 @@ const ON_DELETE: Record<string, string> = {
 export function modelFromCatalog(catalog: Catalog, options: CatalogModelOptions = {}): CatalogModel {
   const schema = options.schema ?? 'public';
   const notes: string[] = [];
-  const tables = catalog.tables.filter((t) => t.schema === schema && (t.kind === 'table' || t.kind === 'partitioned'));
+  const inSchema = catalog.tables.filter((t) => t.schema === schema);
+  const tables = inSchema.filter((t) => (t.kind === 'table' || t.kind === 'partitioned') && !t.partitionOf);
+  for (const t of inSchema) {
+    if (t.partitionOf) notes.push(`${t.name} is a partition of ${t.partitionOf}: partitions are not modelled`);
+    if (t.kind === 'partitioned') notes.push(`${t.name} is partitioned (${t.partitionKey}): modelled as a plain table`);
+    if (t.kind === 'view' || t.kind === 'materialized-view') notes.push(`${t.kind} ${t.name} is not modelled`);
+  }
   const others = catalog.tables.filter((t) => t.schema !== schema && t.kind === 'table');
   if (others.length > 0) {
     notes.push(`${others.length} tables outside schema ${schema} were not read (a model covers one schema)`);
@@ -224,7 +236,8 @@ export function modelFromCatalog(catalog: Catalog, options: CatalogModelOptions 
     const fkColumns = new Set(fks.map((f) => f.columns[0]!));
     const keyColumns = new Set<string>();
     if (!key) {
-      notes.push(`${t.name} has no primary key: the model gives it none either (add key: to choose one)`);
+      notes.push(`${t.name} has no primary key (key: none); rule table-without-primary-key`);
+      entity.key = 'none';
     } else if (key.columns.length === 1) {
       const col = t.columns.find((c) => c.name === key.columns[0])!;
       if (col.identity && col.typeName === 'int8' && !fkColumns.has(col.name)) {
@@ -292,6 +305,15 @@ export function modelFromCatalog(catalog: Catalog, options: CatalogModelOptions 
       const recognized = col && field ? recognizeCheck(body, col, field) : null;
       if (recognized && field && !overlaps(field, recognized)) Object.assign(field, recognized);
       else checks.push({ name: c.name, expression: body });
+      if (!c.validated)
+        notes.push(`${t.name}: CHECK ${c.name} is NOT VALID in the database; the model regenerates it validated`);
+    }
+    if (Object.keys(t.reloptions).length > 0) {
+      notes.push(
+        `${t.name}: storage parameters (${Object.entries(t.reloptions)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}) are not modelled`,
+      );
     }
     for (const c of t.constraints.filter((x) => x.kind === 'exclusion')) {
       notes.push(`${t.name}: exclusion constraint ${c.name} is not modelled`);

@@ -55,7 +55,7 @@ export interface LogicalTable {
   junctionOf: { relationship: RelationshipSpec; index: number } | null;
   columns: LogicalColumn[];
   primaryKey: string[];
-  keyKind: 'identity' | 'uuid' | 'natural' | 'junction';
+  keyKind: 'identity' | 'uuid' | 'natural' | 'junction' | 'none';
   uniques: { name?: string | undefined; columns: string[]; path: (string | number)[] }[];
   checks: { name?: string | undefined; expression: string; path: (string | number)[] }[];
   indexes: { spec: IndexSpec; path: (string | number)[] }[];
@@ -130,6 +130,9 @@ export function resolveModel(
       if (key.strategy || key.column || key.generator) {
         problems.push(source.problem([...path, 'key'], 'a key with columns takes no strategy, column or generator'));
       }
+    } else if (key.strategy === 'none') {
+      table.keyKind = 'none';
+      table.primaryKey = [];
     } else {
       const strategy = key.strategy ?? model.settings.key;
       const column = key.column ?? 'id';

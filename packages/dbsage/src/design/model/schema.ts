@@ -65,8 +65,8 @@ export type FilterOp = (typeof FILTER_OPS)[number];
 export const PATTERN_KINDS = ['read', 'insert', 'update', 'delete'] as const;
 export type PatternKind = (typeof PATTERN_KINDS)[number];
 
-/** Primary key strategies. */
-export const KEY_STRATEGIES = ['identity', 'uuid'] as const;
+/** Primary key strategies (`none`: no primary key, kept only so `design --from` can describe such a table). */
+export const KEY_STRATEGIES = ['identity', 'uuid', 'none'] as const;
 export type KeyStrategy = (typeof KEY_STRATEGIES)[number];
 
 const identifier = z
@@ -309,7 +309,7 @@ export type AccessPatternSpec = z.output<typeof patternSchema>;
 
 const settingsSchema = z.strictObject({
   /** Default key strategy for entities without `key`. */
-  key: z.enum(KEY_STRATEGIES).default('identity'),
+  key: z.enum(['identity', 'uuid']).default('identity'),
   /**
    * Derive indexes (foreign-key covering, junction reverse, access patterns). `design --from` writes `false` so
    * that the regenerated schema equals the introspected one; set it to `true` to see what design would add.

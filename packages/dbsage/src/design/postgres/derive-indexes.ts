@@ -29,7 +29,7 @@ export function constraintIndexes(table: LogicalTable): DesignIndex[] {
     name: null,
     reasons: [{ basis: 'model', because }],
   });
-  const out = [mk(table.primaryKey, 'primary key')];
+  const out = table.primaryKey.length > 0 ? [mk(table.primaryKey, 'primary key')] : [];
   for (const u of table.uniques) out.push(mk(u.columns, 'unique constraint'));
   for (const c of table.columns) if (c.field.unique) out.push(mk([c.name], 'unique field'));
   for (const fk of table.foreignKeys) if (fk.unique) out.push(mk(fk.columns, '1:1 relationship'));
@@ -60,6 +60,7 @@ export async function deriveIndexes(logical: LogicalModel): Promise<DerivedIndex
           expression: k.expression ?? null,
           descending: k.order === 'desc',
           opclass: k.opclass ?? null,
+          ...(k.nulls ? { nulls: k.nulls } : {}),
         })),
         include: spec.include,
         predicate: spec.where ?? null,

@@ -8,6 +8,8 @@ export interface DesignIndexKey {
   expression: string | null;
   descending: boolean;
   opclass: string | null;
+  /** Explicit NULLS FIRST / LAST when it differs from the direction's default (declared indexes only). */
+  nulls?: 'first' | 'last';
 }
 
 /** A derived or declared index with the reasons behind it. */
@@ -29,7 +31,10 @@ export function indexShape(
   ix: Pick<DesignIndex, 'table' | 'method' | 'keys' | 'include' | 'predicate' | 'unique'>,
 ): string {
   const keys = ix.keys
-    .map((k) => `${k.column ?? `(${k.expression})`}${k.descending ? ' DESC' : ''}${k.opclass ? ` ${k.opclass}` : ''}`)
+    .map(
+      (k) =>
+        `${k.column ?? `(${k.expression})`}${k.descending ? ' DESC' : ''}${k.opclass ? ` ${k.opclass}` : ''}${k.nulls ? ` NULLS ${k.nulls}` : ''}`,
+    )
     .join(', ');
   return `${ix.unique ? 'unique ' : ''}${ix.table} USING ${ix.method} (${keys})${ix.include.length ? ` INCLUDE (${ix.include.join(', ')})` : ''}${ix.predicate ? ` WHERE ${ix.predicate}` : ''}`;
 }

@@ -269,9 +269,18 @@ function createTableSql(
 ): string {
   const lines = table.columns.map((c) => columnSql(table, c, decide));
   const t = table.name;
-  lines.push(
-    `CONSTRAINT ${quoteIdent(pgName(t, 'pkey'))} PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`,
-  );
+  if (table.primaryKey.length > 0) {
+    lines.push(
+      `CONSTRAINT ${quoteIdent(pgName(t, 'pkey'))} PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`,
+    );
+  } else {
+    decide(
+      t,
+      'no primary key',
+      'key: none in the model (rows cannot be addressed or replicated logically one by one)',
+      'model',
+    );
+  }
   if (table.kind === 'junction') {
     decide(
       t,
@@ -381,7 +390,8 @@ export function createIndexSql(ix: DesignIndex & { name: string }): string {
   const keys = ix.keys
     .map((k) => {
       const target = k.column ? quoteIdent(k.column) : `(${k.expression})`;
-      return `${target}${k.opclass ? ` ${k.opclass}` : ''}${k.descending ? ' DESC' : ''}`;
+      const nulls = k.nulls ? ` NULLS ${k.nulls.toUpperCase()}` : '';
+      return `${target}${k.opclass ? ` ${k.opclass}` : ''}${k.descending ? ' DESC' : ''}${nulls}`;
     })
     .join(', ');
   const using = ix.method === 'btree' ? '' : ` USING ${ix.method}`;

@@ -62,17 +62,20 @@ export function modelCatalog(logical: LogicalModel, hints: readonly ValueHint[] 
         comment: null,
       }),
     );
-    const constraints: Constraint[] = [
-      {
-        name: `${t.name}_pkey`,
-        kind: 'primary',
-        columns: [...t.primaryKey],
-        definition: '',
-        validated: true,
-        deferrable: false,
-        indexName: `${t.name}_pkey`,
-      },
-    ];
+    const constraints: Constraint[] =
+      t.primaryKey.length === 0
+        ? []
+        : [
+            {
+              name: `${t.name}_pkey`,
+              kind: 'primary',
+              columns: [...t.primaryKey],
+              definition: '',
+              validated: true,
+              deferrable: false,
+              indexName: `${t.name}_pkey`,
+            },
+          ];
     const uniques = [
       ...t.uniques.map((u) => u.columns),
       ...t.columns.filter((c) => c.field.unique).map((c) => [c.name]),

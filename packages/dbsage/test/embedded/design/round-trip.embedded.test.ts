@@ -111,3 +111,53 @@ describe('design --from on the demo database, then design (PGlite)', () => {
     expect(shapes.some((s) => s.startsWith('orders(user_id, status, created_at'))).toBe(true);
   });
 });
+
+describe('design --from on a schema with what a model cannot say (PGlite)', () => {
+  let client: EmbeddedClient;
+  let introspected: IntrospectedModel;
+  beforeAll(async () => {
+    client = await EmbeddedClient.open();
+    const { readFileSync } = await import('node:fs');
+    await client.execWrite(readFileSync(new URL('../../fixtures/known-schema.sql', import.meta.url), 'utf8'));
+    introspected = await introspectModel(client, { schema: 'app' });
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('notes every object it changes or leaves out', () => {
+    expect(introspected.notes).toEqual(
+      expect.arrayContaining([
+        'view active_accounts is not modelled',
+        'events_2026 is a partition of app.events: partitions are not modelled',
+        'accounts.email_lower is a generated column: kept as a plain column of its type',
+        'orders.id is serial: the model uses a bigint identity key instead (rules serial-column, int4-key)',
+        'orders: CHECK orders_total_positive is NOT VALID in the database; the model regenerates it validated',
+        'events has no primary key (key: none); rule table-without-primary-key',
+      ]),
+    );
+    const accounts = introspected.model.entities.accounts!;
+    expect(accounts.fields!.email).toEqual({ type: 'string', pgType: 'character varying(255)', required: true });
+    expect(accounts.indexes).toContainEqual({ name: 'accounts_cover', keys: ['email'], include: ['id', 'name'] });
+    expect(introspected.model.entities.orders!.indexes).toContainEqual({
+      name: 'orders_created_nulls',
+      keys: [{ column: 'created_at', nulls: 'first' }],
+    });
+  });
+
+  it('regenerates the rest faithfully: only the noted differences remain', async () => {
+    const design = await generatePostgres(parseModel(introspected.yaml, 'from.yaml').logical);
+    await client.execWrite(design.sql);
+    const catalog = await client.transaction((tx) => readCatalog(tx, { stats: false }));
+    const app = schemaSignature(catalog, 'app');
+    const regenerated = schemaSignature(catalog, 'public');
+    expect(regenerated.tables.accounts!.columns).toEqual(app.tables.accounts!.columns);
+    expect(regenerated.tables.accounts!.constraints).toEqual(app.tables.accounts!.constraints);
+    expect(regenerated.tables.accounts!.indexes).toEqual(app.tables.accounts!.indexes);
+    expect(regenerated.tables.orders!.indexes).toEqual(app.tables.orders!.indexes);
+    expect(regenerated.tables.events).toEqual(app.tables.events);
+    // The noted changes: serial → identity, trigger name, NOT VALID → validated.
+    expect(regenerated.tables.orders!.columns[0]).toBe('id bigint NOT NULL IDENTITY always');
+    expect(regenerated.tables.accounts!.triggers).toEqual(['accounts_set_updated_at BEFORE UPDATE set_updated_at']);
+  });
+});
