@@ -15,6 +15,7 @@ export async function buildDemoDatabase(
   scale: number,
   onProgress: (label: string, fraction: number) => void = () => undefined,
 ): Promise<Record<string, number>> {
+  await exec('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   await exec(DEMO_SCHEMA_SQL);
   const steps = demoDataSteps(scale);
   const counts = demoRowCounts(scale);

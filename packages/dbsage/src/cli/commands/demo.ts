@@ -46,6 +46,8 @@ export const command: CommandModule = {
           scale,
           (l, f) => bar.update(l, f),
         );
+        // The demo's own database: start pg_stat_statements from the replay alone (dbsage never resets a user's).
+        await client.execWrite('SELECT pg_stat_statements_reset()');
         const workload = await replayDemoWorkload(client, scale, (l, f) => bar.update(l, f));
         // One backend: flush its statistics so pg_stat_* reflect the replay.
         await client.execWrite('SELECT pg_stat_force_next_flush()');
