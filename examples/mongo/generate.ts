@@ -27,7 +27,9 @@ function rng(seed: number) {
 
 /** ObjectId whose timestamp is `date` (as the server would have generated it), unique by tag and counter. */
 function oid(date: Date, tag: number, n: number): ObjectId {
-  const ts = Math.floor(date.getTime() / 1000).toString(16).padStart(8, '0');
+  const ts = Math.floor(date.getTime() / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return new ObjectId(`${ts}${tag.toString(16).padStart(2, '0')}${n.toString(16).padStart(14, '0')}`);
 }
 
@@ -47,7 +49,13 @@ function writeJson(path: string, value: unknown) {
 // ---------------------------------------------------------------------------------------------- users
 const FIRST = ['Ann', 'Ben', 'Chloe', 'Dev', 'Elif', 'Farah', 'Goran', 'Hana', 'Ivan', 'Jia'];
 const LAST = ['Lee', 'Moreau', 'Novak', 'Okafor'];
-const CITIES = [['Lyon', 'FR'], ['Porto', 'PT'], ['Leeds', 'GB'], ['Graz', 'AT'], ['Gdansk', 'PL']] as const;
+const CITIES = [
+  ['Lyon', 'FR'],
+  ['Porto', 'PT'],
+  ['Leeds', 'GB'],
+  ['Graz', 'AT'],
+  ['Gdansk', 'PL'],
+] as const;
 const users = Array.from({ length: 40 }, (_, i) => {
   const createdAt = addDays(day('2023-01-10'), i * 9);
   const r = rng(100 + i);
@@ -90,30 +98,108 @@ const productBySku = new Map(products.map((p) => [p.sku, p]));
 
 /** The orders of the hand-computed report: [status, date, [[sku, qty], …]]. */
 const ORDERS: readonly [string, string, readonly [string, number][]][] = [
-  ['completed', '2024-01-05', [['SKU-103', 1], ['SKU-104', 1]]],
+  [
+    'completed',
+    '2024-01-05',
+    [
+      ['SKU-103', 1],
+      ['SKU-104', 1],
+    ],
+  ],
   ['completed', '2024-01-20', [['SKU-101', 2]]],
   ['pending', '2024-02-02', [['SKU-103', 1]]],
-  ['completed', '2024-02-14', [['SKU-100', 2], ['SKU-102', 5]]],
+  [
+    'completed',
+    '2024-02-14',
+    [
+      ['SKU-100', 2],
+      ['SKU-102', 5],
+    ],
+  ],
   ['completed', '2023-12-28', [['SKU-103', 3]]],
-  ['completed', '2024-03-03', [['SKU-105', 2], ['SKU-106', 3]]],
+  [
+    'completed',
+    '2024-03-03',
+    [
+      ['SKU-105', 2],
+      ['SKU-106', 3],
+    ],
+  ],
   ['cancelled', '2024-03-09', [['SKU-101', 1]]],
-  ['completed', '2024-03-21', [['SKU-107', 1], ['SKU-105', 1]]],
+  [
+    'completed',
+    '2024-03-21',
+    [
+      ['SKU-107', 1],
+      ['SKU-105', 1],
+    ],
+  ],
   ['completed', '2024-04-02', [['SKU-103', 1]]],
-  ['completed', '2024-04-18', [['SKU-104', 2], ['SKU-106', 1]]],
-  ['completed', '2024-05-06', [['SKU-101', 1], ['SKU-100', 1]]],
+  [
+    'completed',
+    '2024-04-18',
+    [
+      ['SKU-104', 2],
+      ['SKU-106', 1],
+    ],
+  ],
+  [
+    'completed',
+    '2024-05-06',
+    [
+      ['SKU-101', 1],
+      ['SKU-100', 1],
+    ],
+  ],
   ['pending', '2024-05-30', [['SKU-107', 2]]],
   ['completed', '2024-06-11', [['SKU-102', 10]]],
-  ['completed', '2024-06-25', [['SKU-107', 2], ['SKU-104', 1]]],
+  [
+    'completed',
+    '2024-06-25',
+    [
+      ['SKU-107', 2],
+      ['SKU-104', 1],
+    ],
+  ],
   ['completed', '2024-07-04', [['SKU-103', 2]]],
   ['completed', '2024-07-19', [['SKU-105', 4]]],
   ['cancelled', '2024-08-01', [['SKU-103', 1]]],
-  ['completed', '2024-08-15', [['SKU-100', 3], ['SKU-106', 2]]],
+  [
+    'completed',
+    '2024-08-15',
+    [
+      ['SKU-100', 3],
+      ['SKU-106', 2],
+    ],
+  ],
   ['completed', '2024-09-09', [['SKU-101', 1]]],
   ['completed', '2024-09-27', [['SKU-107', 1]]],
-  ['completed', '2024-10-10', [['SKU-104', 1], ['SKU-105', 1], ['SKU-102', 3]]],
-  ['completed', '2024-11-02', [['SKU-103', 1], ['SKU-107', 1]]],
+  [
+    'completed',
+    '2024-10-10',
+    [
+      ['SKU-104', 1],
+      ['SKU-105', 1],
+      ['SKU-102', 3],
+    ],
+  ],
+  [
+    'completed',
+    '2024-11-02',
+    [
+      ['SKU-103', 1],
+      ['SKU-107', 1],
+    ],
+  ],
   ['completed', '2023-11-15', [['SKU-101', 4]]],
-  ['completed', '2024-12-01', [['SKU-100', 1], ['SKU-104', 2]]],
+  [
+    'completed',
+    '2024-12-01',
+    [
+      ['SKU-100', 1],
+      ['SKU-104', 2],
+    ],
+  ],
 ];
 function orders(withCustomerName: boolean) {
   return ORDERS.map(([status, date, items], i) => {
@@ -136,7 +222,14 @@ function orders(withCustomerName: boolean) {
 }
 
 // ---------------------------------------------------------------------------------------------- posts
-const TITLES = ['Indexing MongoDB', 'Schema design', 'Working from Lyon', 'Desk setup', 'Aggregation tips', 'Sharding notes'];
+const TITLES = [
+  'Indexing MongoDB',
+  'Schema design',
+  'Working from Lyon',
+  'Desk setup',
+  'Aggregation tips',
+  'Sharding notes',
+];
 const postCount = 30;
 function postBase(i: number) {
   const createdAt = addDays(day('2024-01-03'), i * 12);
@@ -156,8 +249,15 @@ function comments(post: { _id: ObjectId; createdAt: Date }, i: number, count: nu
   const r = rng(500 + i);
   return Array.from({ length: count }, (_, k) => {
     const u = users[Math.floor(r() * users.length)]!;
-    const at = new Date(post.createdAt.getTime() + ((asOf.getTime() - post.createdAt.getTime()) * (k + 1)) / (count + 1));
-    return { userId: u._id, userName: u.name, text: `Comment ${k + 1} on post ${i + 1}: thanks, this helped.`, createdAt: at };
+    const at = new Date(
+      post.createdAt.getTime() + ((asOf.getTime() - post.createdAt.getTime()) * (k + 1)) / (count + 1),
+    );
+    return {
+      userId: u._id,
+      userName: u.name,
+      text: `Comment ${k + 1} on post ${i + 1}: thanks, this helped.`,
+      createdAt: at,
+    };
   });
 }
 
@@ -199,7 +299,10 @@ const ix = (name: string, key: Record<string, number | string>, ops: number, ext
 });
 const attributeIndexes = Array.from({ length: 31 }, (_, k) => ix(`attrs.a${k}_1`, { [`attrs.a${k}`]: 1 }, 50 + k));
 const auditCollections = Object.fromEntries(
-  Array.from({ length: 110 }, (_, k) => [`audit_${2016 + Math.floor(k / 12)}_${String((k % 12) + 1).padStart(2, '0')}`, { count: 40_000 }]),
+  Array.from({ length: 110 }, (_, k) => [
+    `audit_${2016 + Math.floor(k / 12)}_${String((k % 12) + 1).padStart(2, '0')}`,
+    { count: 40_000 },
+  ]),
 );
 
 const problemDir = join(here, 'shop');
@@ -210,7 +313,10 @@ writeNdjson(problemDir, 'orders', orders(false));
 writeJson(join(problemDir, 'dataset.json'), {
   database: 'shop',
   collections: {
-    users: { count: 52_000, indexes: [ix('_id_', { _id: 1 }, 910_000), ix('email_1', { email: 1 }, 30_000, { unique: true })] },
+    users: {
+      count: 52_000,
+      indexes: [ix('_id_', { _id: 1 }, 910_000), ix('email_1', { email: 1 }, 30_000, { unique: true })],
+    },
     posts: {
       count: 48_000,
       indexes: [
@@ -246,16 +352,35 @@ writeJson(join(cleanDir, 'dataset.json'), {
     },
     posts: {
       count: 48_000,
-      indexes: [ix('_id_', { _id: 1 }, 400_000), ix('authorId_1_createdAt_-1', { authorId: 1, createdAt: -1 }, 98_000), ix('tags_1__id_-1', { tags: 1, _id: -1 }, 5_400)],
+      indexes: [
+        ix('_id_', { _id: 1 }, 400_000),
+        ix('authorId_1_createdAt_-1', { authorId: 1, createdAt: -1 }, 98_000),
+        ix('tags_1__id_-1', { tags: 1, _id: -1 }, 5_400),
+      ],
     },
     comments: {
       count: 900_000,
-      indexes: [ix('_id_', { _id: 1 }, 1_000), ix('postId_1_createdAt_-1', { postId: 1, createdAt: -1 }, 77_000), ix('userId_1_createdAt_-1', { userId: 1, createdAt: -1 }, 9_000)],
+      indexes: [
+        ix('_id_', { _id: 1 }, 1_000),
+        ix('postId_1_createdAt_-1', { postId: 1, createdAt: -1 }, 77_000),
+        ix('userId_1_createdAt_-1', { userId: 1, createdAt: -1 }, 9_000),
+      ],
     },
-    products: { count: 1_200, indexes: [ix('_id_', { _id: 1 }, 70_000), ix('sku_1', { sku: 1 }, 40_000, { unique: true }), ix('category_1', { category: 1 }, 3_000)] },
+    products: {
+      count: 1_200,
+      indexes: [
+        ix('_id_', { _id: 1 }, 70_000),
+        ix('sku_1', { sku: 1 }, 40_000, { unique: true }),
+        ix('category_1', { category: 1 }, 3_000),
+      ],
+    },
     orders: {
       count: 2_400_000,
-      indexes: [ix('_id_', { _id: 1 }, 300_000), ix('userId_1_createdAt_-1', { userId: 1, createdAt: -1 }, 560_000), ix('status_1_createdAt_-1', { status: 1, createdAt: -1 }, 41_000)],
+      indexes: [
+        ix('_id_', { _id: 1 }, 300_000),
+        ix('userId_1_createdAt_-1', { userId: 1, createdAt: -1 }, 560_000),
+        ix('status_1_createdAt_-1', { status: 1, createdAt: -1 }, 41_000),
+      ],
     },
   },
 });
@@ -264,11 +389,39 @@ writeJson(join(cleanDir, 'dataset.json'), {
 const someUser = users[3]!._id;
 const somePost = postsProblem[2]!._id;
 const problemQueries = [
-  { find: 'posts', filter: { authorId: someUser }, sort: { createdAt: -1 }, limit: 20, frequency: 6000, name: 'author-feed' },
-  { find: 'users', filter: { name: { $regex: '^ann', $options: 'i' } }, limit: 10, frequency: 300, name: 'user-search' },
+  {
+    find: 'posts',
+    filter: { authorId: someUser },
+    sort: { createdAt: -1 },
+    limit: 20,
+    frequency: 6000,
+    name: 'author-feed',
+  },
+  {
+    find: 'users',
+    filter: { name: { $regex: '^ann', $options: 'i' } },
+    limit: 10,
+    frequency: 300,
+    name: 'user-search',
+  },
   { find: 'posts', filter: { title: { $regex: 'mongodb' } }, frequency: 40, name: 'title-search' },
-  { find: 'orders', filter: { status: 'completed' }, sort: { createdAt: -1 }, skip: 5000, limit: 50, frequency: 200, name: 'orders-admin-page' },
-  { find: 'orders', filter: { userId: someUser }, sort: { createdAt: -1 }, limit: 20, frequency: 800, name: 'my-orders' },
+  {
+    find: 'orders',
+    filter: { status: 'completed' },
+    sort: { createdAt: -1 },
+    skip: 5000,
+    limit: 50,
+    frequency: 200,
+    name: 'orders-admin-page',
+  },
+  {
+    find: 'orders',
+    filter: { userId: someUser },
+    sort: { createdAt: -1 },
+    limit: 20,
+    frequency: 800,
+    name: 'my-orders',
+  },
   {
     aggregate: 'orders',
     pipeline: [
@@ -281,22 +434,45 @@ const problemQueries = [
   },
   {
     aggregate: 'posts',
-    pipeline: [{ $unwind: '$comments' }, { $match: { 'comments.userId': someUser } }, { $project: { title: 1, comment: '$comments' } }],
+    pipeline: [
+      { $unwind: '$comments' },
+      { $match: { 'comments.userId': someUser } },
+      { $project: { title: 1, comment: '$comments' } },
+    ],
     frequency: 150,
     name: 'comments-by-user',
   },
   {
     aggregate: 'orders',
-    pipeline: [{ $unwind: '$items' }, { $match: { 'items.qty': { $gte: 2 } } }, { $group: { _id: '$_id', items: { $push: '$items' } } }],
+    pipeline: [
+      { $unwind: '$items' },
+      { $match: { 'items.qty': { $gte: 2 } } },
+      { $group: { _id: '$_id', items: { $push: '$items' } } },
+    ],
     frequency: 10,
     name: 'bulk-lines',
   },
-  { aggregate: 'orders', pipeline: [{ $group: { _id: '$status', orders: { $push: '$$ROOT' } } }], frequency: 2, name: 'orders-by-status-export' },
+  {
+    aggregate: 'orders',
+    pipeline: [{ $group: { _id: '$status', orders: { $push: '$$ROOT' } } }],
+    frequency: 2,
+    name: 'orders-by-status-export',
+  },
   { find: 'posts', filter: { $where: 'this.comments.length > 100' }, frequency: 2, name: 'popular-posts-legacy' },
-  { update: 'users', updates: [{ q: { _id: someUser }, u: { $set: { name: 'New Name' } } }], frequency: 100, name: 'rename-user' },
+  {
+    update: 'users',
+    updates: [{ q: { _id: someUser }, u: { $set: { name: 'New Name' } } }],
+    frequency: 100,
+    name: 'rename-user',
+  },
   {
     update: 'posts',
-    updates: [{ q: { _id: somePost }, u: { $push: { comments: { userId: someUser, userName: 'Dev Lee', text: 'hi', createdAt: asOf } } } }],
+    updates: [
+      {
+        q: { _id: somePost },
+        u: { $push: { comments: { userId: someUser, userName: 'Dev Lee', text: 'hi', createdAt: asOf } } },
+      },
+    ],
     frequency: 900,
     name: 'add-comment',
   },
@@ -304,8 +480,22 @@ const problemQueries = [
 writeFileSync(join(here, 'shop.queries.json'), `${EJSON.stringify(problemQueries, undefined, 2, { relaxed: true })}\n`);
 
 const cleanQueries = [
-  { find: 'posts', filter: { authorId: someUser }, sort: { createdAt: -1 }, limit: 20, frequency: 6000, name: 'author-feed' },
-  { find: 'users', filter: { name: 'ann lee' }, collation: { locale: 'en', strength: 2 }, limit: 10, frequency: 300, name: 'user-search' },
+  {
+    find: 'posts',
+    filter: { authorId: someUser },
+    sort: { createdAt: -1 },
+    limit: 20,
+    frequency: 6000,
+    name: 'author-feed',
+  },
+  {
+    find: 'users',
+    filter: { name: 'ann lee' },
+    collation: { locale: 'en', strength: 2 },
+    limit: 10,
+    frequency: 300,
+    name: 'user-search',
+  },
   { find: 'posts', filter: { tags: 'mongodb' }, sort: { _id: -1 }, limit: 20, frequency: 40, name: 'tag-page' },
   {
     find: 'orders',
@@ -315,19 +505,53 @@ const cleanQueries = [
     frequency: 200,
     name: 'orders-admin-page',
   },
-  { find: 'orders', filter: { userId: someUser }, sort: { createdAt: -1 }, limit: 20, frequency: 4800, name: 'order-history' },
-  { find: 'comments', filter: { userId: someUser }, sort: { createdAt: -1 }, limit: 20, frequency: 150, name: 'comments-by-user' },
-  { find: 'comments', filter: { postId: somePost }, sort: { createdAt: -1 }, limit: 50, frequency: 700, name: 'post-comments' },
-  { update: 'users', updates: [{ q: { _id: someUser }, u: { $set: { name: 'New Name' } } }], frequency: 20, name: 'rename-user' },
+  {
+    find: 'orders',
+    filter: { userId: someUser },
+    sort: { createdAt: -1 },
+    limit: 20,
+    frequency: 4800,
+    name: 'order-history',
+  },
+  {
+    find: 'comments',
+    filter: { userId: someUser },
+    sort: { createdAt: -1 },
+    limit: 20,
+    frequency: 150,
+    name: 'comments-by-user',
+  },
+  {
+    find: 'comments',
+    filter: { postId: somePost },
+    sort: { createdAt: -1 },
+    limit: 50,
+    frequency: 700,
+    name: 'post-comments',
+  },
+  {
+    update: 'users',
+    updates: [{ q: { _id: someUser }, u: { $set: { name: 'New Name' } } }],
+    frequency: 20,
+    name: 'rename-user',
+  },
   { insert: 'comments', frequency: 900, name: 'add-comment' },
   {
     update: 'posts',
-    updates: [{ q: { _id: somePost }, u: { $push: { recentComments: { $each: [{ text: 'hi' }], $slice: -3 } }, $inc: { commentCount: 1 } } }],
+    updates: [
+      {
+        q: { _id: somePost },
+        u: { $push: { recentComments: { $each: [{ text: 'hi' }], $slice: -3 } }, $inc: { commentCount: 1 } },
+      },
+    ],
     frequency: 900,
     name: 'add-comment-subset',
   },
 ];
-writeFileSync(join(here, 'shop-clean.queries.json'), `${EJSON.stringify(cleanQueries, undefined, 2, { relaxed: true })}\n`);
+writeFileSync(
+  join(here, 'shop-clean.queries.json'),
+  `${EJSON.stringify(cleanQueries, undefined, 2, { relaxed: true })}\n`,
+);
 
 const topProducts = {
   aggregate: 'orders',
@@ -348,5 +572,8 @@ const topProducts = {
     { $limit: 5 },
   ],
 };
-writeFileSync(join(here, 'top-products.pipeline.json'), `${EJSON.stringify(topProducts, undefined, 2, { relaxed: true })}\n`);
+writeFileSync(
+  join(here, 'top-products.pipeline.json'),
+  `${EJSON.stringify(topProducts, undefined, 2, { relaxed: true })}\n`,
+);
 console.log(`wrote ${problemDir} and ${cleanDir}`);

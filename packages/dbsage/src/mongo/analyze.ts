@@ -21,7 +21,14 @@ import {
   unboundedPush,
   unwindGroupRebuild,
 } from './pipeline-lint.js';
-import { heavyLookups, largeSkips, regexQueries, scriptOperators, unindexedQueries, type WorkloadInput } from './query-rules.js';
+import {
+  heavyLookups,
+  largeSkips,
+  regexQueries,
+  scriptOperators,
+  unindexedQueries,
+  type WorkloadInput,
+} from './query-rules.js';
 import { findRelationships, type Relationship } from './relationships.js';
 import { type CollectionSchema, inferSchema, jsonSchemaValidator, typescriptDeclarations } from './schema.js';
 import { polymorphicFields, schemaFindings } from './schema-findings.js';

@@ -56,7 +56,9 @@ export function unboundedArrays({ dataset, schemas, thresholds: t }: AntiPattern
       const correlation = Math.round(pearson(ages, lens) * 1000) / 1000;
       const exceeds = longest.length > t.arrayElements;
       const growing =
-        lens.length >= t.growthMinDocuments && longest.length >= t.growthMinLength && correlation >= t.growthCorrelation;
+        lens.length >= t.growthMinDocuments &&
+        longest.length >= t.growthMinLength &&
+        correlation >= t.growthCorrelation;
       if (!exceeds && !growing) continue;
       const elementTypes = field.elementTypes ?? [];
       const ofDocuments = elementTypes.includes('Document');
@@ -134,7 +136,8 @@ export function largeDocuments({ dataset, schemas, thresholds: t }: AntiPatternI
     const nearLimit = schema.documentBytes.max >= t.documentLimitBytes * t.documentLimitShare;
     const big = fields[0]!;
     const value = largest[big.field];
-    const binary = typeof value === 'object' && value !== null && (value as { _bsontype?: string })._bsontype === 'Binary';
+    const binary =
+      typeof value === 'object' && value !== null && (value as { _bsontype?: string })._bsontype === 'Binary';
     findings.push(
       mongoFinding({
         ruleId: 'mongo-large-document',
@@ -316,7 +319,13 @@ export function redundantIndexes({ dataset }: AntiPatternInput): Finding[] {
           title: `${coll.name}.${a.name} ${keySpec(ka)} is a left prefix of ${cover.name} ${keySpec(indexKey(cover))}`,
           summary:
             'Any query the shorter index serves, the longer one serves too (an index is usable by any left prefix of its key), so the shorter one only costs writes and cache.',
-          evidence: { collection: coll.name, index: a.name, key: a.key, coveredBy: cover.name, coveredByKey: cover.key },
+          evidence: {
+            collection: coll.name,
+            index: a.name,
+            key: a.key,
+            coveredBy: cover.name,
+            coveredByKey: cover.key,
+          },
           identity: [dataset.database, coll.name, a.name],
           remediation: {
             code: `${collectionRef(coll.name)}.hideIndex(${JSON.stringify(a.name)})\n${collectionRef(coll.name)}.dropIndex(${JSON.stringify(a.name)})`,

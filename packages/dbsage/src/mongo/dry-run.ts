@@ -6,7 +6,15 @@ import type { MongoDocument } from './types.js';
 type Stage = Readonly<Record<string, unknown>>;
 
 /** Stages that hold all their input (or all groups) in memory before emitting: subject to the 100 MB limit. */
-export const BLOCKING_STAGES = ['$group', '$sort', '$bucket', '$bucketAuto', '$sortByCount', '$facet', '$setWindowFields'] as const;
+export const BLOCKING_STAGES = [
+  '$group',
+  '$sort',
+  '$bucket',
+  '$bucketAuto',
+  '$sortByCount',
+  '$facet',
+  '$setWindowFields',
+] as const;
 
 /** What one stage did on the sample. */
 export interface StageRun {
@@ -53,7 +61,11 @@ const sizeOf = (docs: readonly MongoDocument[]) => {
  * stage emits. Script execution is disabled (`$where`, `$function`, `$accumulator` are not evaluated) and
  * `$out`/`$merge` are never run; inputs are cloned so the samples are never modified.
  */
-export function dryRun(pipeline: readonly Stage[], documents: readonly MongoDocument[], options: DryRunOptions = {}): DryRun {
+export function dryRun(
+  pipeline: readonly Stage[],
+  documents: readonly MongoDocument[],
+  options: DryRunOptions = {},
+): DryRun {
   const inputSize = sizeOf(documents);
   const resolver = (name: string) => (options.collections?.(name) ?? []).map((d) => structuredCloneBson(d));
   let current: MongoDocument[] = documents.map((d) => structuredCloneBson(d));
@@ -71,7 +83,10 @@ export function dryRun(pipeline: readonly Stage[], documents: readonly MongoDocu
       return;
     }
     try {
-      const agg = new Aggregator([stage as Record<string, unknown>], { scriptEnabled: false, collectionResolver: resolver });
+      const agg = new Aggregator([stage as Record<string, unknown>], {
+        scriptEnabled: false,
+        collectionResolver: resolver,
+      });
       current = agg.run(current) as MongoDocument[];
       const { bytes, max } = sizeOf(current);
       stages.push({ index, operator, documents: current.length, bytes, maxDocumentBytes: max });
@@ -118,7 +133,8 @@ export function isOrdered(pipeline: readonly Stage[]): boolean {
   for (let i = pipeline.length - 1; i >= 0; i--) {
     const op = Object.keys(pipeline[i]!)[0];
     if (op === '$sort') return true;
-    if (op === '$group' || op === '$bucket' || op === '$bucketAuto' || op === '$sortByCount' || op === '$unionWith') return false;
+    if (op === '$group' || op === '$bucket' || op === '$bucketAuto' || op === '$sortByCount' || op === '$unionWith')
+      return false;
   }
   return true; // no reordering stage: natural order of the input is kept
 }

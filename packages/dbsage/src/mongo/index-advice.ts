@@ -130,11 +130,14 @@ export function indexSupport(
   const sortCovered = !hasSort || (usable !== undefined && sorting.includes(usable));
   const recommended = esrIndex(shape, sort);
   const equalityFields = new Set(shape.predicates.filter((p) => p.kind === 'equality').map((p) => p.path)).size;
-  const optimal = recommended === undefined || candidates.some((ix) => servesAs(recommended, entries(ix), equalityFields));
+  const optimal =
+    recommended === undefined || candidates.some((ix) => servesAs(recommended, entries(ix), equalityFields));
   const verdict =
     usable === undefined && (shape.predicates.length > 0 || hasSort)
       ? 'collscan'
-      : sortCovered ? 'ok' : 'blocking-sort';
+      : sortCovered
+        ? 'ok'
+        : 'blocking-sort';
   return { ...(usable ? { usable } : {}), sortCovered, optimal, ...(recommended ? { recommended } : {}), verdict };
 }
 

@@ -54,7 +54,10 @@ export function locateJsonError(text: string): JsonErrorPosition | undefined {
   const value = (): void => {
     ws();
     const ch = text[i];
-    if (ch === undefined) return fail('unexpected end of input');
+    if (ch === undefined) {
+      fail('unexpected end of input');
+      return;
+    }
     if (ch === '{') {
       i++;
       ws();
@@ -103,12 +106,12 @@ export function locateJsonError(text: string): JsonErrorPosition | undefined {
         fail("expected ',' or ']'");
       }
     }
-    if (ch === '"') return string();
-    if (ch === 't') return literal('true');
-    if (ch === 'f') return literal('false');
-    if (ch === 'n') return literal('null');
-    if (ch === '-' || (ch >= '0' && ch <= '9')) return number();
-    fail(`unexpected character ${JSON.stringify(ch)}`);
+    if (ch === '"') string();
+    else if (ch === 't') literal('true');
+    else if (ch === 'f') literal('false');
+    else if (ch === 'n') literal('null');
+    else if (ch === '-' || (ch >= '0' && ch <= '9')) number();
+    else fail(`unexpected character ${JSON.stringify(ch)}`);
   };
   try {
     value();

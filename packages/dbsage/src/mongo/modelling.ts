@@ -75,7 +75,11 @@ export function accessPatterns(rel: Relationship, dataset: MongoDataset): Access
         break;
       }
       if (arrayPath) {
-        const unwinds = p.some((s) => s.$unwind === `$${arrayPath}` || (s.$unwind as Record<string, unknown> | undefined)?.path === `$${arrayPath}`);
+        const unwinds = p.some(
+          (s) =>
+            s.$unwind === `$${arrayPath}` ||
+            (s.$unwind as Record<string, unknown> | undefined)?.path === `$${arrayPath}`,
+        );
         const filters = [op.filter, ...p.map((s) => s.$match as Record<string, unknown> | undefined)].some(
           (f) => f !== undefined && Object.keys(f).some((k) => k.startsWith(`${arrayPath}.`)),
         );
@@ -116,7 +120,8 @@ interface Advice {
   extra?: Record<string, unknown>;
 }
 
-const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : a > 0 ? Number.POSITIVE_INFINITY : 0);
+const ratio = (a: number, b: number) =>
+  b > 0 ? Math.round((a / b) * 1000) / 1000 : a > 0 ? Number.POSITIVE_INFINITY : 0;
 
 function adviseEmbedded(rel: Relationship, ap: AccessPatterns, growing: boolean, t: MongoThresholds): Advice {
   const child = `${rel.collection}_${rel.path.replace(/\./g, '_')}`;
@@ -166,7 +171,9 @@ function adviseReferenceArray(rel: Relationship, ap: AccessPatterns, t: MongoThr
       severity: max > t.arrayElements ? 'high' : 'medium',
       rule: `one-to-squillions: an array of ${max} references belongs on the other side — one document per link, referencing the parent.`,
       tradeOff: `"Has X liked this?" becomes an indexed lookup and counts need a counter field; the parent stops growing with every link.`,
-      steps: [`Create ${child} { ${rel.collection.replace(/s$/, '')}Id, ${rel.target?.replace(/s$/, '') ?? 'ref'}Id } with a unique compound index; keep a count on the parent.`],
+      steps: [
+        `Create ${child} { ${rel.collection.replace(/s$/, '')}Id, ${rel.target?.replace(/s$/, '') ?? 'ref'}Id } with a unique compound index; keep a count on the parent.`,
+      ],
     };
   }
   if (rel.cardinality === 'few' && ap.joinReads > 0 && (rel.fanIn?.max ?? 0) <= 1) {
@@ -195,14 +202,21 @@ function adviseReference(rel: Relationship, ap: AccessPatterns, dataset: MongoDa
     const r = ratio(updates * fan, ap.holderReads);
     const copies = rel.denormalized.map((d) => `${d.path} (copy of ${rel.target}.${d.source})`).join(', ');
     const writeCost = `each change to ${sources.map((s) => `${rel.target}.${s}`).join('/')} rewrites ${fan} ${rel.collection} documents on average (up to ${rel.fanIn?.max ?? 0}); at ${updates} updates per ${ap.holderReads} reads that is ${Math.round(updates * fan)} extra document writes`;
-    const extra = { denormalized: rel.denormalized, sourceUpdates: updates, extraWrites: Math.round(updates * fan), extraWritesPerRead: r };
+    const extra = {
+      denormalized: rel.denormalized,
+      sourceUpdates: updates,
+      extraWrites: Math.round(updates * fan),
+      extraWritesPerRead: r,
+    };
     if (r >= t.denormalizedUpdateRatio) {
       return {
         advice: 'reference-child-to-parent',
         severity: 'medium',
         rule: 'extended reference only for fields that rarely change: these copies change too often for what the reads save.',
         tradeOff: `Write cost: ${writeCost}. Dropping the copies costs one $lookup (or second query) per read.`,
-        steps: [`Stop copying ${sources.join(', ')} into ${rel.collection}; read them from ${rel.target} by ${rel.path}.`],
+        steps: [
+          `Stop copying ${sources.join(', ')} into ${rel.collection}; read them from ${rel.target} by ${rel.path}.`,
+        ],
         extra,
       };
     }
@@ -224,14 +238,22 @@ function adviseReference(rel: Relationship, ap: AccessPatterns, dataset: MongoDa
     const updates = updateFrequency(dataset, rel.target!, fields);
     const r = ratio(updates * fan, ap.holderReads);
     const writeCost = `${updates} updates of ${fields.map((f) => `${rel.target}.${f}`).join('/')} × ${fan} ${rel.collection} documents each ≈ ${Math.round(updates * fan)} extra document writes per ${ap.holderReads} reads`;
-    const extra = { joinShare, joinedFields: fields, sourceUpdates: updates, extraWrites: Math.round(updates * fan), extraWritesPerRead: r };
+    const extra = {
+      joinShare,
+      joinedFields: fields,
+      sourceUpdates: updates,
+      extraWrites: Math.round(updates * fan),
+      extraWritesPerRead: r,
+    };
     if (r < t.denormalizedUpdateRatio) {
       return {
         advice: 'hybrid',
         severity: 'low',
         rule: `extended reference: ${Math.round(joinShare * 100)}% of reads join ${rel.target} for ${fields.join(', ')}, which rarely change — copy them next to ${rel.path}.`,
         tradeOff: `Saves a $lookup on ${ap.joinReads} reads; write cost: ${writeCost}.`,
-        steps: [`Store { ${rel.path}, ${fields.join(', ')} } of the ${rel.target?.replace(/s$/, '')} in each ${rel.collection.replace(/s$/, '')} and drop the $lookup.`],
+        steps: [
+          `Store { ${rel.path}, ${fields.join(', ')} } of the ${rel.target?.replace(/s$/, '')} in each ${rel.collection.replace(/s$/, '')} and drop the $lookup.`,
+        ],
         code: `${collectionRef(rel.collection)}.aggregate([\n  { $lookup: { from: ${JSON.stringify(rel.target)}, localField: ${JSON.stringify(rel.path)}, foreignField: "_id", as: "_t" } },\n  { $set: { ${fields.map((f) => `${JSON.stringify(`${rel.path.replace(/Id$/, '')}${f.replace(/^\w/, (c) => c.toUpperCase())}`)}: { $first: "$_t.${f}" }`).join(', ')} } },\n  { $unset: "_t" },\n  { $merge: { into: ${JSON.stringify(rel.collection)}, on: "_id", whenMatched: "merge" } }\n])`,
         extra,
       };
@@ -299,7 +321,9 @@ export function modellingAdvice(
         ...(a.extra ?? {}),
       },
       identity: [dataset.database, rel.collection, rel.path, rel.target],
-      ...(a.steps.length > 0 || a.code ? { remediation: { ...(a.steps.length > 0 ? { steps: a.steps } : {}), ...(a.code ? { code: a.code } : {}) } } : {}),
+      ...(a.steps.length > 0 || a.code
+        ? { remediation: { ...(a.steps.length > 0 ? { steps: a.steps } : {}), ...(a.code ? { code: a.code } : {}) } }
+        : {}),
       location: { object: `${rel.collection}.${rel.path}` },
     });
   });

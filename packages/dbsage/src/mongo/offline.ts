@@ -41,12 +41,16 @@ function read(path: string, shown: string): string {
 export function parseJsonDocument(text: string, file: string): Record<string, unknown> {
   try {
     const value = EJSON.parse(text, { relaxed: true });
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${file}:1: expected a JSON object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new InputError(`${file}:1: expected a JSON object`);
     return value as Record<string, unknown>;
   } catch (error) {
     if (error instanceof InputError) throw error;
     const pos = locateJsonError(text);
-    throw new InputError(`${file}:${pos ? `${pos.line}:${pos.column}: invalid JSON: ${pos.reason}` : `1: ${(error as Error).message}`}`, { cause: error });
+    throw new InputError(
+      `${file}:${pos ? `${pos.line}:${pos.column}: invalid JSON: ${pos.reason}` : `1: ${(error as Error).message}`}`,
+      { cause: error },
+    );
   }
 }
 
@@ -65,7 +69,8 @@ function parseManifest(text: string, file: string): Manifest {
     const s = spec as Record<string, unknown>;
     if (typeof s !== 'object' || s === null) throw new InputError(`${file}: collections.${name} must be an object`);
     if (s.indexes !== undefined) {
-      if (!Array.isArray(s.indexes)) throw new InputError(`${file}: collections.${name}.indexes must be an array (listIndexes output)`);
+      if (!Array.isArray(s.indexes))
+        throw new InputError(`${file}: collections.${name}.indexes must be an array (listIndexes output)`);
       s.indexes.forEach((ix: unknown, i: number) => {
         const x = ix as Record<string, unknown>;
         if (typeof x?.name !== 'string' || typeof x.key !== 'object' || x.key === null) {
@@ -96,7 +101,9 @@ export function loadOfflineDataset(options: OfflineOptions): MongoDataset {
     try {
       isDir = statSync(path).isDirectory();
     } catch (error) {
-      throw new InputError(`cannot read ${given}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+      throw new InputError(`cannot read ${given}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+        cause: error,
+      });
     }
     if (isDir) {
       dirName ??= basename(path);
@@ -109,7 +116,10 @@ export function loadOfflineDataset(options: OfflineOptions): MongoDataset {
         files.push({ path: join(path, f), shown: join(given, f), collection: f.replace(SAMPLE_FILE, '') });
       }
     } else {
-      const name = options.samples.length === 1 && options.collection ? options.collection : basename(path).replace(SAMPLE_FILE, '');
+      const name =
+        options.samples.length === 1 && options.collection
+          ? options.collection
+          : basename(path).replace(SAMPLE_FILE, '');
       files.push({ path, shown: given, collection: name });
     }
   }
@@ -118,12 +128,19 @@ export function loadOfflineDataset(options: OfflineOptions): MongoDataset {
     const parsed = parseSamples(read(f.path, f.shown), f.shown);
     const limited = limitSample(parsed, options.sampleSize);
     if (limited.total > limited.documents.length) {
-      notes.push(`${f.collection}: ${limited.documents.length} of ${limited.total} documents analysed (--sample-size).`);
+      notes.push(
+        `${f.collection}: ${limited.documents.length} of ${limited.total} documents analysed (--sample-size).`,
+      );
     }
     const spec = manifest?.collections[f.collection];
-    const stats: MongoCollectionStats | undefined = spec?.count !== undefined
-      ? { count: spec.count, ...(spec.size !== undefined ? { size: spec.size } : {}), ...(spec.avgObjSize !== undefined ? { avgObjSize: spec.avgObjSize } : {}) }
-      : undefined;
+    const stats: MongoCollectionStats | undefined =
+      spec?.count !== undefined
+        ? {
+            count: spec.count,
+            ...(spec.size !== undefined ? { size: spec.size } : {}),
+            ...(spec.avgObjSize !== undefined ? { avgObjSize: spec.avgObjSize } : {}),
+          }
+        : undefined;
     collections.set(f.collection, {
       name: f.collection,
       documents: limited.documents,
@@ -135,11 +152,20 @@ export function loadOfflineDataset(options: OfflineOptions): MongoDataset {
   }
   for (const [name, spec] of Object.entries(manifest?.collections ?? {})) {
     if (collections.has(name) || !spec.indexes) continue;
-    collections.set(name, { name, documents: [], indexes: spec.indexes, ...(spec.count !== undefined ? { stats: { count: spec.count } } : {}) });
+    collections.set(name, {
+      name,
+      documents: [],
+      indexes: spec.indexes,
+      ...(spec.count !== undefined ? { stats: { count: spec.count } } : {}),
+    });
   }
-  if (!manifest) notes.push('No dataset.json: indexes are unknown (only _id is assumed), so index advice treats every other field as unindexed.');
+  if (!manifest)
+    notes.push(
+      'No dataset.json: indexes are unknown (only _id is assumed), so index advice treats every other field as unindexed.',
+    );
   const operations: MongoOperation[] = [];
-  if (options.queries) operations.push(...parseQueries(read(resolve(options.cwd, options.queries), options.queries), options.queries));
+  if (options.queries)
+    operations.push(...parseQueries(read(resolve(options.cwd, options.queries), options.queries), options.queries));
   for (const p of options.pipelines ?? []) {
     operations.push(...parsePipelineFile(read(resolve(options.cwd, p), p), p, options.collection));
   }

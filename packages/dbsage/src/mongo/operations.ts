@@ -54,7 +54,9 @@ export function operationsFromCommand(entry: Doc, origin: MongoOrigin): MongoOpe
     return [{ ...base(entry.count, 'count', entry, origin), ...(isDoc(entry.query) ? { filter: entry.query } : {}) }];
   }
   if (typeof entry.distinct === 'string') {
-    return [{ ...base(entry.distinct, 'distinct', entry, origin), ...(isDoc(entry.query) ? { filter: entry.query } : {}) }];
+    return [
+      { ...base(entry.distinct, 'distinct', entry, origin), ...(isDoc(entry.query) ? { filter: entry.query } : {}) },
+    ];
   }
   if (typeof entry.update === 'string' && Array.isArray(entry.updates)) {
     return entry.updates.filter(isDoc).map((u) => ({
@@ -100,9 +102,15 @@ export function parsePipelineFile(text: string, file: string, collection: string
   const { documents, lines } = parseSamples(text, file);
   const name = file.replace(/^.*[\\/]/, '').replace(/\.(json|ndjson|jsonl)$/i, '');
   const firstLine = lines[0] ?? 1;
-  if (documents.length > 0 && documents.every((d) => Object.keys(d).length === 1 && Object.keys(d)[0]!.startsWith('$'))) {
-    if (!collection) throw new InputError(`${file}: a bare pipeline needs --collection to say which collection it reads`);
-    return [{ collection, kind: 'aggregate', pipeline: documents, frequency: 1, name, origin: { file, line: firstLine } }];
+  if (
+    documents.length > 0 &&
+    documents.every((d) => Object.keys(d).length === 1 && Object.keys(d)[0]!.startsWith('$'))
+  ) {
+    if (!collection)
+      throw new InputError(`${file}: a bare pipeline needs --collection to say which collection it reads`);
+    return [
+      { collection, kind: 'aggregate', pipeline: documents, frequency: 1, name, origin: { file, line: firstLine } },
+    ];
   }
   const out: MongoOperation[] = [];
   documents.forEach((doc, i) => {
@@ -138,7 +146,9 @@ export function operationsFromProfile(entries: readonly MongoDocument[], databas
       ops = operationsFromCommand(command, { live: 'profile' });
     }
     for (const op of ops ?? []) {
-      const key = JSON.stringify(shapeOf({ c: op.collection, k: op.kind, f: op.filter, s: op.sort, p: op.pipeline, u: op.update }));
+      const key = JSON.stringify(
+        shapeOf({ c: op.collection, k: op.kind, f: op.filter, s: op.sort, p: op.pipeline, u: op.update }),
+      );
       const profile = {
         ...(num(e.millis) !== undefined ? { millis: num(e.millis)! } : {}),
         ...(num(e.docsExamined) !== undefined ? { docsExamined: num(e.docsExamined)! } : {}),

@@ -118,7 +118,13 @@ export function unwindGroupRebuild({ dataset }: WorkloadInput): Finding[] {
           ...(proof ? { dryRun: proof } : {}),
         },
         identity: [dataset.database, op.collection, identityOf(op), found.arrayPath],
-        ...(found.rewritten ? { remediation: { code: `${collectionRef(op.collection)}.aggregate(${JSON.stringify(found.rewritten, null, 2)})` } } : {}),
+        ...(found.rewritten
+          ? {
+              remediation: {
+                code: `${collectionRef(op.collection)}.aggregate(${JSON.stringify(found.rewritten, null, 2)})`,
+              },
+            }
+          : {}),
         ...(proof ? { impact: { measured: proof } } : {}),
         location: originLocation(op.origin, op.collection),
       }),
@@ -193,7 +199,9 @@ export function sortWithoutLimit({ dataset }: WorkloadInput): Finding[] {
             'An unbounded sort keeps every input document in memory (or spills to disk past 100 MB) and returns them all; with a $limit right after it the server keeps only the top N.',
           evidence: { collection: op.collection, stage: i, sort: stage.$sort, next: next ?? null },
           identity: [dataset.database, op.collection, identityOf(op), i],
-          remediation: { steps: ['Add { $limit: N } right after the $sort, or back the sort with an index on the first stage.'] },
+          remediation: {
+            steps: ['Add { $limit: N } right after the $sort, or back the sort with an index on the first stage.'],
+          },
           location: originLocation(op.origin, op.collection),
         }),
       );
@@ -229,7 +237,8 @@ export function stagePlacement({ dataset, thresholds: t }: WorkloadInput): Findi
             ruleId: 'mongo-geonear-not-first',
             severity: 'high',
             title: `${operationLabel(op)}: $geoNear is stage ${i}, not the first`,
-            summary: '$geoNear must be the first stage (it needs the geospatial index); the server rejects the pipeline.',
+            summary:
+              '$geoNear must be the first stage (it needs the geospatial index); the server rejects the pipeline.',
             evidence: { collection: op.collection, stage: i },
             identity: [dataset.database, op.collection, identityOf(op), '$geoNear'],
             remediation: { steps: ['Make $geoNear the first stage and move the other filters into its query option.'] },
@@ -247,9 +256,18 @@ export function stagePlacement({ dataset, thresholds: t }: WorkloadInput): Findi
           title: `${operationLabel(op)} has ${lookups.length} $lookup stages (over ${t.lookupsPerPipeline})`,
           summary:
             'Each $lookup is a query per input document; a pipeline that needs many joins reads data that is modelled apart but used together.',
-          evidence: { collection: op.collection, lookups: lookups.length, threshold: t.lookupsPerPipeline, from: lookups.map((l) => l.from) },
+          evidence: {
+            collection: op.collection,
+            lookups: lookups.length,
+            threshold: t.lookupsPerPipeline,
+            from: lookups.map((l) => l.from),
+          },
           identity: [dataset.database, op.collection, identityOf(op)],
-          remediation: { steps: ['Embed or denormalize the fields the pipeline reads from the joined collections (see modelling advice).'] },
+          remediation: {
+            steps: [
+              'Embed or denormalize the fields the pipeline reads from the joined collections (see modelling advice).',
+            ],
+          },
           location: originLocation(op.origin, op.collection),
         }),
       );
@@ -262,7 +280,8 @@ function fieldsComputedBy(stage: Stage): Set<string> | undefined {
   const spec = (stage.$addFields ?? stage.$set ?? stage.$project) as Record<string, unknown> | undefined;
   if (!spec) return undefined;
   const out = new Set<string>();
-  for (const [k, v] of Object.entries(spec)) if (!(v === 1 || v === 0 || v === true || v === false)) out.add(k.split('.')[0]!);
+  for (const [k, v] of Object.entries(spec))
+    if (!(v === 1 || v === 0 || v === true || v === false)) out.add(k.split('.')[0]!);
   return out;
 }
 
@@ -281,18 +300,33 @@ export function serverOptimizations(op: MongoOperation): string[] {
       const computed = fieldsComputedBy(p[i]!) ?? new Set<string>();
       const fields = Object.keys(p[i + 1]!.$match as Record<string, unknown>).map((f) => f.split('.')[0]!);
       const movable = fields.filter((f) => !computed.has(f) && !f.startsWith('$'));
-      if (movable.length > 0) notes.push(`${label}: the server moves the $match on ${movable.join(', ')} (stage ${i + 1}) before ${a} (stage ${i}); no need to reorder by hand.`);
+      if (movable.length > 0)
+        notes.push(
+          `${label}: the server moves the $match on ${movable.join(', ')} (stage ${i + 1}) before ${a} (stage ${i}); no need to reorder by hand.`,
+        );
     }
-    if (a === '$sort' && b === '$match') notes.push(`${label}: the server runs the $match (stage ${i + 1}) before the $sort (stage ${i}).`);
-    if (a === '$sort' && b === '$limit') notes.push(`${label}: $sort + $limit (stages ${i}-${i + 1}) coalesce into a top-${String(p[i + 1]!.$limit)} sort that keeps only ${String(p[i + 1]!.$limit)} documents in memory.`);
-    if (a === '$skip' && b === '$limit') notes.push(`${label}: the server moves $limit (stage ${i + 1}) before $skip (stage ${i}), adding the skip to the limit.`);
-    if (a === '$match' && b === '$match') notes.push(`${label}: consecutive $match stages ${i}-${i + 1} are merged into one.`);
-    if (a === '$limit' && b === '$limit') notes.push(`${label}: consecutive $limit stages ${i}-${i + 1} are merged (the smaller wins).`);
+    if (a === '$sort' && b === '$match')
+      notes.push(`${label}: the server runs the $match (stage ${i + 1}) before the $sort (stage ${i}).`);
+    if (a === '$sort' && b === '$limit')
+      notes.push(
+        `${label}: $sort + $limit (stages ${i}-${i + 1}) coalesce into a top-${String(p[i + 1]!.$limit)} sort that keeps only ${String(p[i + 1]!.$limit)} documents in memory.`,
+      );
+    if (a === '$skip' && b === '$limit')
+      notes.push(
+        `${label}: the server moves $limit (stage ${i + 1}) before $skip (stage ${i}), adding the skip to the limit.`,
+      );
+    if (a === '$match' && b === '$match')
+      notes.push(`${label}: consecutive $match stages ${i}-${i + 1} are merged into one.`);
+    if (a === '$limit' && b === '$limit')
+      notes.push(`${label}: consecutive $limit stages ${i}-${i + 1} are merged (the smaller wins).`);
     if (a === '$lookup' && b === '$unwind') {
       const as = (p[i]!.$lookup as Record<string, unknown>).as;
       const u = p[i + 1]!.$unwind;
       const path = typeof u === 'string' ? u : (u as Record<string, unknown>)?.path;
-      if (path === `$${String(as)}`) notes.push(`${label}: $lookup + $unwind of "${String(as)}" (stages ${i}-${i + 1}) coalesce: the joined array is never built.`);
+      if (path === `$${String(as)}`)
+        notes.push(
+          `${label}: $lookup + $unwind of "${String(as)}" (stages ${i}-${i + 1}) coalesce: the joined array is never built.`,
+        );
     }
   }
   return notes;
@@ -313,7 +347,8 @@ export function dryRunAll(dataset: MongoDataset): PipelineDryRun[] {
     const coll = dataset.collections.get(op.collection);
     if (!coll || coll.documents.length === 0) continue;
     const run = dryRun(op.pipeline!, coll.documents, { collections: docsOf(dataset) });
-    const scale = coll.stats?.count && coll.stats.count > coll.documents.length ? coll.stats.count / coll.documents.length : 1;
+    const scale =
+      coll.stats?.count && coll.stats.count > coll.documents.length ? coll.stats.count / coll.documents.length : 1;
     out.push({ operation: op, run, scale });
   }
   return out;
@@ -323,7 +358,10 @@ const BLOCKING = new Set(['$group', '$sort', '$bucket', '$bucketAuto', '$sortByC
 const GROUPING = new Set(['$group', '$bucket', '$bucketAuto', '$sortByCount', '$count']);
 const GROWS_WITH_DATA = (stage: Stage) => {
   const g = stage.$group as Record<string, unknown> | undefined;
-  return g !== undefined && Object.values(g).some((v) => typeof v === 'object' && v !== null && ('$push' in v || '$addToSet' in v));
+  return (
+    g !== undefined &&
+    Object.values(g).some((v) => typeof v === 'object' && v !== null && ('$push' in v || '$addToSet' in v))
+  );
 };
 
 /**
@@ -332,7 +370,12 @@ const GROWS_WITH_DATA = (stage: Stage) => {
  */
 function keyCardinality(dataset: MongoDataset, key: unknown): number | undefined {
   if (typeof key !== 'string' || !key.startsWith('$') || key.startsWith('$$')) return undefined;
-  const stem = key.slice(1).split('.').pop()!.replace(/(_id|Id)$/, '').toLowerCase();
+  const stem = key
+    .slice(1)
+    .split('.')
+    .pop()!
+    .replace(/(_id|Id)$/, '')
+    .toLowerCase();
   for (const c of dataset.collections.values()) {
     const n = c.name.toLowerCase();
     if ((n === `${stem}s` || n === stem || n === `${stem}es`) && c.stats?.count) return c.stats.count;
@@ -363,7 +406,12 @@ export interface StageProjection {
  * documents when the key is a known reference (`$userId` → users); otherwise its growth is unknown and it is not
  * projected. After a `$limit` nothing scales.
  */
-export function projectDryRun(run: DryRun, pipeline: readonly Stage[], scale: number, dataset: MongoDataset): StageProjection[] {
+export function projectDryRun(
+  run: DryRun,
+  pipeline: readonly Stage[],
+  scale: number,
+  dataset: MongoDataset,
+): StageProjection[] {
   const out: StageProjection[] = [];
   let docScale = scale;
   let inputBytes = run.inputBytes;
@@ -372,7 +420,12 @@ export function projectDryRun(run: DryRun, pipeline: readonly Stage[], scale: nu
     if (s.skipped) break;
     const stage = pipeline[s.index]!;
     const before = docScale;
-    const proj: StageProjection = { index: s.index, operator: s.operator, documentScale: docScale, maxDocumentBytes: s.maxDocumentBytes };
+    const proj: StageProjection = {
+      index: s.index,
+      operator: s.operator,
+      documentScale: docScale,
+      maxDocumentBytes: s.maxDocumentBytes,
+    };
     if (s.operator === '$limit') docScale = 1;
     else if (GROUPING.has(s.operator)) {
       const ratio = inputDocs > 0 ? s.documents / inputDocs : 1;
@@ -465,7 +518,14 @@ export function dryRunFindings(runs: readonly PipelineDryRun[], { dataset, thres
             title: `${operationLabel(op)}: ${pr.operator} (stage ${pr.index}) would hold about ${formatBytes(pr.heldBytes)} on the whole collection (limit ${formatBytes(t.stageMemoryBytes)})`,
             summary:
               'A blocking stage over 100 MB spills to disk (allowDiskUse, on by default since 6.0) or fails; filter earlier, project fewer fields before it, or back a $sort with an index.',
-            evidence: { collection: op.collection, stage: pr.index, scale, projectedBytes: pr.heldBytes, limitBytes: t.stageMemoryBytes, sample: run.stages[pr.index] },
+            evidence: {
+              collection: op.collection,
+              stage: pr.index,
+              scale,
+              projectedBytes: pr.heldBytes,
+              limitBytes: t.stageMemoryBytes,
+              sample: run.stages[pr.index],
+            },
             identity: [dataset.database, op.collection, identityOf(op), pr.index],
             location: originLocation(op.origin, op.collection),
           }),
@@ -477,7 +537,8 @@ export function dryRunFindings(runs: readonly PipelineDryRun[], { dataset, thres
             ruleId: 'mongo-result-document-too-large',
             severity: 'high',
             title: `${operationLabel(op)}: ${pr.operator} (stage ${pr.index}) builds documents of about ${formatBytes(pr.maxDocumentBytes)} (limit 16 MB)`,
-            summary: 'An output document over 16 MiB fails the whole pipeline with BSONObjectTooLarge. Bound the arrays or group finer.',
+            summary:
+              'An output document over 16 MiB fails the whole pipeline with BSONObjectTooLarge. Bound the arrays or group finer.',
             evidence: {
               collection: op.collection,
               stage: pr.index,

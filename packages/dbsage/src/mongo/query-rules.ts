@@ -21,7 +21,8 @@ export function indexableShape(
   op: MongoOperation,
 ): { filter?: Readonly<Record<string, unknown>>; sort?: Readonly<Record<string, number>>; stage?: number } | undefined {
   if (op.kind === 'insert') return undefined;
-  if (op.kind !== 'aggregate') return { ...(op.filter ? { filter: op.filter } : {}), ...(op.sort ? { sort: op.sort } : {}) };
+  if (op.kind !== 'aggregate')
+    return { ...(op.filter ? { filter: op.filter } : {}), ...(op.sort ? { sort: op.sort } : {}) };
   const [first, second] = op.pipeline ?? [];
   if (!first) return undefined;
   if ('$match' in first) {
@@ -57,7 +58,8 @@ export function unindexedQueries({ dataset }: WorkloadInput): Finding[] {
     const shape = filterShape(target.filter);
     if (shape.hasText) continue; // $text always uses the text index (or fails)
     // Only unanchored or /i regexes: no index bounds them; the regex rules report them with the right fix.
-    const regexOnly = shape.predicates.length > 0 && shape.predicates.every((p) => p.kind === 'regex' && !p.regex?.anchored);
+    const regexOnly =
+      shape.predicates.length > 0 && shape.predicates.every((p) => p.kind === 'regex' && !p.regex?.anchored);
     if (regexOnly && !target.sort) continue;
     const coll = dataset.collections.get(op.collection);
     const indexes = indexesOrId(coll?.indexes);
@@ -96,7 +98,9 @@ export function unindexedQueries({ dataset }: WorkloadInput): Finding[] {
         identity: [dataset.database, op.collection, keySpec(support.recommended), support.verdict],
         remediation: {
           code: createIndexCode(op.collection, support.recommended),
-          steps: ['Build it on a secondary-friendly schedule: index builds take an exclusive lock only at the start and end.'],
+          steps: [
+            'Build it on a secondary-friendly schedule: index builds take an exclusive lock only at the start and end.',
+          ],
         },
         location: originLocation(op.origin, op.collection),
       },
@@ -181,7 +185,12 @@ export function regexQueries({ dataset }: WorkloadInput): Finding[] {
               title: `${operationLabel(op)}: unanchored regex /${regex.source}/ on ${op.collection}.${path}`,
               summary:
                 'Only a regex anchored with ^ (and without i) turns into index bounds; an unanchored one scans the whole index or collection. Anchor it, or use a text or Atlas Search index for word search.',
-              evidence: { collection: op.collection, path, regex: `/${regex.source}/${regex.flags}`, frequency: op.frequency },
+              evidence: {
+                collection: op.collection,
+                path,
+                regex: `/${regex.source}/${regex.flags}`,
+                frequency: op.frequency,
+              },
               identity: [dataset.database, op.collection, path],
               remediation: {
                 code: `${collectionRef(op.collection)}.find({ ${JSON.stringify(path)}: /^${regex.source.replace(/^\.\*/, '')}/ })\n// word search instead:\n${collectionRef(op.collection)}.createIndex({ ${JSON.stringify(path)}: "text" })`,
@@ -258,7 +267,9 @@ export function scriptOperators({ dataset }: WorkloadInput): Finding[] {
 }
 
 /** `$lookup` stages anywhere in a pipeline (including inside `$facet` and sub-pipelines). */
-export function lookupsIn(pipeline: readonly Readonly<Record<string, unknown>>[] | undefined): Record<string, unknown>[] {
+export function lookupsIn(
+  pipeline: readonly Readonly<Record<string, unknown>>[] | undefined,
+): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const stage of pipeline ?? []) {
     const lookup = stage.$lookup as Record<string, unknown> | undefined;
@@ -281,7 +292,10 @@ export function lookupsIn(pipeline: readonly Readonly<Record<string, unknown>>[]
  */
 export function heavyLookups({ dataset, thresholds: t }: WorkloadInput): Finding[] {
   const reads = new Map<string, number>();
-  const joins = new Map<string, { from: string; collection: string; frequency: number; ops: MongoOperation[]; lookup: Record<string, unknown> }>();
+  const joins = new Map<
+    string,
+    { from: string; collection: string; frequency: number; ops: MongoOperation[]; lookup: Record<string, unknown> }
+  >();
   for (const op of dataset.operations) {
     if (!['find', 'aggregate', 'count', 'distinct'].includes(op.kind)) continue;
     reads.set(op.collection, (reads.get(op.collection) ?? 0) + op.frequency);

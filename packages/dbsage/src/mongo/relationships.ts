@@ -134,7 +134,12 @@ function findDenormalized(
       }
       const agreement = compared > 0 ? equal / compared : 0;
       if (compared >= 3 && agreement >= t.denormalizedAgreement && (!best || agreement > best.agreement)) {
-        best = { path: containerPath ? `${containerPath}.${s}` : s, source: f, agreement: Math.round(agreement * 1000) / 1000, compared };
+        best = {
+          path: containerPath ? `${containerPath}.${s}` : s,
+          source: f,
+          agreement: Math.round(agreement * 1000) / 1000,
+          compared,
+        };
       }
     }
     if (best) out.push(best);
@@ -154,7 +159,10 @@ function fanIn(holder: MongoCollection, path: string): { average: number; max: n
   }
   const counts = [...perTarget.values()];
   if (counts.length === 0) return { average: 0, max: 0 };
-  return { average: Math.round((counts.reduce((a, b) => a + b, 0) / counts.length) * 100) / 100, max: Math.max(...counts) };
+  return {
+    average: Math.round((counts.reduce((a, b) => a + b, 0) / counts.length) * 100) / 100,
+    max: Math.max(...counts),
+  };
 }
 
 /**
@@ -180,17 +188,29 @@ export function findRelationships(
       const types = field.types.map((x) => x.type);
       const elements = field.elementTypes ?? [];
       const lengths = field.arrayLengths
-        ? { p50: field.arrayLengths.p50, p95: field.arrayLengths.p95, max: field.arrayLengths.max, documents: field.arrayLengths.count }
+        ? {
+            p50: field.arrayLengths.p50,
+            p95: field.arrayLengths.p95,
+            max: field.arrayLengths.max,
+            documents: field.arrayLengths.count,
+          }
         : undefined;
       if (types.includes('Array') && elements.includes('Document') && lengths) {
-        out.push({ kind: 'embedded', collection: coll.name, path: field.path, lengths, cardinality: cardinalityOf(lengths.max, t), denormalized: [] });
+        out.push({
+          kind: 'embedded',
+          collection: coll.name,
+          path: field.path,
+          lengths,
+          cardinality: cardinalityOf(lengths.max, t),
+          denormalized: [],
+        });
         continue;
       }
       const isRefArray = types.includes('Array') && elements.includes('ObjectId');
       if (!isRefArray && !types.includes('ObjectId')) continue;
       const values = refValues(coll, field.path);
       const resolved = resolveTarget(dataset, coll.name, field.path, values, ids);
-      if (!resolved || resolved.target === coll.name && field.path === '_id') continue;
+      if (!resolved || (resolved.target === coll.name && field.path === '_id')) continue;
       const target = dataset.collections.get(resolved.target);
       const rel: Relationship = {
         kind: isRefArray ? 'reference-array' : 'reference',

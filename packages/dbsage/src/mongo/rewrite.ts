@@ -46,7 +46,13 @@ function matchToCond(match: Record<string, unknown>, arrayPath: string): unknown
     }
     if (!field.startsWith(`${arrayPath}.`) && field !== arrayPath) return undefined;
     const ref = field === arrayPath ? '$$el' : `$$el.${field.slice(arrayPath.length + 1)}`;
-    const isOps = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).every((k) => k.startsWith('$')) && !('_bsontype' in value) && !(value instanceof Date);
+    const isOps =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      Object.keys(value).every((k) => k.startsWith('$')) &&
+      !('_bsontype' in value) &&
+      !(value instanceof Date);
     if (!isOps) {
       parts.push({ $eq: [ref, value] });
       continue;
@@ -79,7 +85,7 @@ export function findUnwindGroupRebuild(pipeline: readonly Stage[]): UnwindGroupR
       j++;
     }
     const group = pipeline[j]?.$group as Record<string, unknown> | undefined;
-    if (!group || group._id !== '$_id') continue;
+    if (group?._id !== '$_id') continue;
     const found: UnwindGroupRebuild = { start: i, end: j, arrayPath };
     let cond: unknown = true;
     if (matches.length > 0) {
@@ -91,7 +97,8 @@ export function findUnwindGroupRebuild(pipeline: readonly Stage[]): UnwindGroupR
     for (const [name, acc] of Object.entries(group)) {
       if (name === '_id') continue;
       const [op, arg] = Object.entries(acc as Record<string, unknown>)[0] ?? [];
-      if (typeof arg !== 'string' || !arg.startsWith('$')) return { ...found, reason: `${name}: ${op} of an expression` };
+      if (typeof arg !== 'string' || !arg.startsWith('$'))
+        return { ...found, reason: `${name}: ${op} of an expression` };
       const path = arg.slice(1);
       const inArray = path === arrayPath || path.startsWith(`${arrayPath}.`);
       const sub = path === arrayPath ? '$$el' : `$$el.${path.slice(arrayPath.length + 1)}`;

@@ -24,7 +24,8 @@ export function parseSamples(text: string, file: string): ParsedSamples {
   if (!first) return { documents: [], lines: [] };
   if (body[first.index] === '[') return parseArray(body, file);
   // One pretty-printed document (a pipeline file, a single export) parses whole; NDJSON fails at its 2nd line.
-  if (isSingleJson(body)) return { documents: [decode(body, file, 1)], lines: [body.slice(0, first.index).split('\n').length] };
+  if (isSingleJson(body))
+    return { documents: [decode(body, file, 1)], lines: [body.slice(0, first.index).split('\n').length] };
   return parseNdjson(body, file);
 }
 
@@ -67,7 +68,13 @@ export function toNative(value: unknown): unknown {
     return Number.isSafeInteger(n) ? n : value;
   }
   if (Array.isArray(value)) return value.map(toNative);
-  if (typeof value === 'object' && value !== null && !('_bsontype' in value) && !(value instanceof Date) && !(value instanceof RegExp)) {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !('_bsontype' in value) &&
+    !(value instanceof Date) &&
+    !(value instanceof RegExp)
+  ) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = toNative(v);
     return out;

@@ -117,7 +117,14 @@ export async function inferSchema(collection: string, documents: readonly MongoD
   sizes.forEach((s, i) => {
     if (s > sizes[largestDocument]!) largestDocument = i;
   });
-  return { collection, documents: documents.length, fields, documentBytes: distribution(sizes), largestDocument, internal };
+  return {
+    collection,
+    documents: documents.length,
+    fields,
+    documentBytes: distribution(sizes),
+    largestDocument,
+    internal,
+  };
 }
 
 /**

@@ -54,16 +54,34 @@ export const command: CommandModule = {
     addOutputOptions(
       program
         .command('mongo')
-        .description('MongoDB: infer the schema, find anti-patterns, advise embed/reference, lint pipelines, dry-run them')
+        .description(
+          'MongoDB: infer the schema, find anti-patterns, advise embed/reference, lint pipelines, dry-run them',
+        )
         .argument('[mongodb-uri]', 'mongodb:// or mongodb+srv:// URI (default: MONGODB_URI); omit with --samples')
         .option('--db <name>', 'database (default: the one in the URI)')
-        .option('--collection <name>', 'only this collection (live), or the collection of a single --samples file / bare --pipeline')
-        .option('--samples <path>', 'NDJSON / JSON array / mongoexport file, or a directory of them with an optional dataset.json (repeatable)', collect, [])
+        .option(
+          '--collection <name>',
+          'only this collection (live), or the collection of a single --samples file / bare --pipeline',
+        )
+        .option(
+          '--samples <path>',
+          'NDJSON / JSON array / mongoexport file, or a directory of them with an optional dataset.json (repeatable)',
+          collect,
+          [],
+        )
         .option('--pipeline <file>', 'aggregation pipeline to lint and dry-run (repeatable)', collect, [])
-        .option('--queries <file>', 'workload: JSON/NDJSON of find/aggregate/update… commands, each with an optional frequency')
+        .option(
+          '--queries <file>',
+          'workload: JSON/NDJSON of find/aggregate/update… commands, each with an optional frequency',
+        )
         .option('--sample-size <n>', 'documents sampled per collection', '1000')
         .option('--max-time <ms>', 'maxTimeMS on every server command', '15000')
-        .option('--threshold <name=value>', 'override a rule threshold, e.g. arrayElements=5000 (repeatable)', collect, [])
+        .option(
+          '--threshold <name=value>',
+          'override a rule threshold, e.g. arrayElements=5000 (repeatable)',
+          collect,
+          [],
+        )
         .option('--typescript <file>', 'write TypeScript declarations of the inferred schema')
         .option('--json-schema <file>', 'write the $jsonSchema validators (one per collection) as JSON')
         .option('--no-profile', 'do not read system.profile (live)'),
@@ -125,7 +143,8 @@ export const command: CommandModule = {
       try {
         analysis = await analyzeMongo(dataset, { thresholds, typescript: Boolean(flags.typescript) });
       } catch (error) {
-        if (error instanceof TypeError && /threshold/.test(error.message)) throw new UsageError(`--threshold: ${error.message}`);
+        if (error instanceof TypeError && /threshold/.test(error.message))
+          throw new UsageError(`--threshold: ${error.message}`);
         throw error;
       }
       bar.done();
@@ -135,7 +154,8 @@ export const command: CommandModule = {
         writeFileSync(resolve(ctx.io.cwd, flags.jsonSchema), `${JSON.stringify(out, null, 2)}\n`);
       }
       const sources = new Map<string, string>();
-      for (const f of [...flags.pipeline, ...(flags.queries ? [flags.queries] : [])]) sources.set(f, readText(ctx.io.cwd, f));
+      for (const f of [...flags.pipeline, ...(flags.queries ? [flags.queries] : [])])
+        sources.set(f, readText(ctx.io.cwd, f));
       const report: Report = {
         title: `dbsage mongo — ${dataset.database}`,
         target,

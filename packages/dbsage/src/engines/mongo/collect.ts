@@ -30,7 +30,10 @@ function reason(error: unknown): string {
 export async function collectLiveDataset(reader: MongoReader, options: CollectOptions): Promise<MongoDataset> {
   const notes: string[] = [];
   const all = await reader.listCollections();
-  const names = all.filter((c) => !c.name.startsWith('system.')).map((c) => c.name).sort();
+  const names = all
+    .filter((c) => !c.name.startsWith('system.'))
+    .map((c) => c.name)
+    .sort();
   const sampled = all
     .filter((c) => c.type === 'collection' && !c.name.startsWith('system.'))
     .map((c) => c.name)

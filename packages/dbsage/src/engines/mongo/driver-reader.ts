@@ -42,7 +42,11 @@ function wrap(what: string, error: unknown): QueryError {
       : e.codeName === 'MaxTimeMSExpired'
         ? ' (raise --max-time or lower --sample-size)'
         : '';
-  return new QueryError(`${what} failed: ${redactText(e.message ?? String(error))}${hint}`, code ? { code } : {}, error);
+  return new QueryError(
+    `${what} failed: ${redactText(e.message ?? String(error))}${hint}`,
+    code ? { code } : {},
+    error,
+  );
 }
 
 function toNumber(v: unknown): number | undefined {

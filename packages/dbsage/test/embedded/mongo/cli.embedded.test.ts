@@ -21,7 +21,9 @@ describe('dbsage mongo (offline)', () => {
   it('a malformed queries file and a missing file are input errors too', async () => {
     writeFileSync(join(dir, 'ok.ndjson'), '{"a":1}\n');
     writeFileSync(join(dir, 'q.json'), '[\n  {"find": "ok"},\n  {"nope": 1}\n]\n');
-    expect((await runCli(['mongo', '--samples', 'ok.ndjson', '--queries', 'q.json'], { cwd: dir })).stderr).toMatch(/^dbsage: q\.json:3: not a MongoDB command/);
+    expect((await runCli(['mongo', '--samples', 'ok.ndjson', '--queries', 'q.json'], { cwd: dir })).stderr).toMatch(
+      /^dbsage: q\.json:3: not a MongoDB command/,
+    );
     const missing = await runCli(['mongo', '--samples', 'nothere.ndjson'], { cwd: dir });
     expect([missing.code, missing.stderr]).toEqual([2, 'dbsage: cannot read nothere.ndjson: ENOENT\n']);
   });
@@ -37,13 +39,20 @@ describe('dbsage mongo (offline)', () => {
     const r = await runCli(
       [
         'mongo',
-        '--samples', `${root}examples/mongo/shop`,
-        '--queries', `${root}examples/mongo/shop.queries.json`,
-        '--pipeline', `${root}examples/mongo/top-products.pipeline.json`,
-        '--format', 'json',
-        '--fail-on', 'high',
-        '--typescript', 'shop.d.ts',
-        '--json-schema', 'validators.json',
+        '--samples',
+        `${root}examples/mongo/shop`,
+        '--queries',
+        `${root}examples/mongo/shop.queries.json`,
+        '--pipeline',
+        `${root}examples/mongo/top-products.pipeline.json`,
+        '--format',
+        'json',
+        '--fail-on',
+        'high',
+        '--typescript',
+        'shop.d.ts',
+        '--json-schema',
+        'validators.json',
       ],
       { cwd: dir },
     );
@@ -61,9 +70,18 @@ describe('dbsage mongo (offline)', () => {
   it('a bare pipeline with --collection on one sample file', async () => {
     writeFileSync(join(dir, 'events.ndjson'), '{"_id":1,"k":"a"}\n{"_id":2,"k":"b"}\n');
     writeFileSync(join(dir, 'p.json'), '[{"$match":{"k":"a"}},{"$sort":{"_id":-1}}]');
-    const r = await runCli(['mongo', '--samples', 'events.ndjson', '--collection', 'events', '--pipeline', 'p.json', '--format', 'json'], { cwd: dir });
-    const findings = JSON.parse(r.stdout) as { ruleId: string; evidence: Record<string, unknown>; remediation?: { code?: string } }[];
-    expect(findings.find((f) => f.ruleId === 'mongo-unindexed-query')?.remediation?.code).toBe('db.events.createIndex({ k: 1, _id: -1 })');
+    const r = await runCli(
+      ['mongo', '--samples', 'events.ndjson', '--collection', 'events', '--pipeline', 'p.json', '--format', 'json'],
+      { cwd: dir },
+    );
+    const findings = JSON.parse(r.stdout) as {
+      ruleId: string;
+      evidence: Record<string, unknown>;
+      remediation?: { code?: string };
+    }[];
+    expect(findings.find((f) => f.ruleId === 'mongo-unindexed-query')?.remediation?.code).toBe(
+      'db.events.createIndex({ k: 1, _id: -1 })',
+    );
     expect(findings.find((f) => f.ruleId === 'mongo-dry-run')?.evidence.result).toEqual([{ _id: 1, k: 'a' }]);
   });
 });

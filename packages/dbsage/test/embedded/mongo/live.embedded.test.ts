@@ -10,7 +10,19 @@ import { type FakeMongod, startFakeMongod } from './fake-mongod.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/mongo/live-shop', import.meta.url));
 /** Commands the analysis may send; everything else (insert, update, createIndexes, drop…) would be a write. */
-const READ_COMMANDS = new Set(['hello', 'isMaster', 'ismaster', 'listCollections', 'aggregate', 'listIndexes', 'find', 'getMore', 'endSessions', 'killCursors', 'saslStart']);
+const READ_COMMANDS = new Set([
+  'hello',
+  'isMaster',
+  'ismaster',
+  'listCollections',
+  'aggregate',
+  'listIndexes',
+  'find',
+  'getMore',
+  'endSessions',
+  'killCursors',
+  'saslStart',
+]);
 
 let server: FakeMongod;
 beforeAll(async () => {
@@ -40,18 +52,27 @@ describe('live mode through the official driver, against recorded replies', () =
       { name: 'users', documents: 40, count: 52_000, indexes: ['_id_:?', 'email_1:?'] },
     ]);
     // The Unauthorized $indexStats became a note; the profiler's three admin-page queries are one operation.
-    expect(ds.notes).toEqual([expect.stringMatching(/^\$indexStats on users failed: not authorized .*clusterMonitor.*unused-index checks skipped for users\.$/)]);
+    expect(ds.notes).toEqual([
+      expect.stringMatching(
+        /^\$indexStats on users failed: not authorized .*clusterMonitor.*unused-index checks skipped for users\.$/,
+      ),
+    ]);
     expect(ds.operations.map((o) => [o.kind, o.collection, o.frequency, o.profile?.planSummary])).toEqual([
       ['find', 'orders', 3, 'COLLSCAN'],
       ['aggregate', 'orders', 1, 'IXSCAN { userId: 1 }'],
       ['update', 'users', 1, 'IDHACK'],
     ]);
     // Two $sample cursors needed a getMore each.
-    expect(server.commands.filter((c) => c.name === 'getMore').map((c) => String(c.body.collection))).toEqual(['orders', 'users']);
+    expect(server.commands.filter((c) => c.name === 'getMore').map((c) => String(c.body.collection))).toEqual([
+      'orders',
+      'users',
+    ]);
   });
 
   it('sends only read commands, each with maxTimeMS (getMore carries the cursor’s limit), never $out/$merge', async () => {
-    const sent = server.commands.filter((c) => !['hello', 'isMaster', 'ismaster', 'endSessions', 'killCursors'].includes(c.name));
+    const sent = server.commands.filter(
+      (c) => !['hello', 'isMaster', 'ismaster', 'endSessions', 'killCursors'].includes(c.name),
+    );
     expect(sent.length).toBeGreaterThan(10);
     for (const c of sent) {
       expect(READ_COMMANDS.has(c.name), c.name).toBe(true);
@@ -70,7 +91,11 @@ describe('live mode through the official driver, against recorded replies', () =
     expect(by('mongo-unused-index').map((f) => f.evidence.index)).toEqual(['status_1']);
     const scan = by('mongo-unindexed-query')[0]!;
     expect(scan.remediation?.code).toBe('db.orders.createIndex({ status: 1, createdAt: -1 })');
-    expect(scan.evidence).toMatchObject({ indexUsed: 'status_1', frequency: 3, profile: { planSummary: 'COLLSCAN', docsExamined: 2_400_000, millis: 1910 } });
+    expect(scan.evidence).toMatchObject({
+      indexUsed: 'status_1',
+      frequency: 3,
+      profile: { planSummary: 'COLLSCAN', docsExamined: 2_400_000, millis: 1910 },
+    });
     expect(scan.location).toEqual({ object: 'orders' });
     expect(by('mongo-large-skip')[0]!.evidence.skip).toBe(5000);
     expect(by('mongo-polymorphic-field')[0]!.evidence.path).toBe('age');
@@ -88,9 +113,9 @@ describe('live mode through the official driver, against recorded replies', () =
 
 describe('credentials never leave dbsage', () => {
   it('redacts the password in URIs, including multi-host ones', () => {
-    expect(redactMongoUri('mongodb://app:s3cr%40t@h1:27017,h2:27017/shop?replicaSet=rs0&tlsCertificateKeyFilePassword=x')).toBe(
-      'mongodb://app@h1:27017,h2:27017/shop',
-    );
+    expect(
+      redactMongoUri('mongodb://app:s3cr%40t@h1:27017,h2:27017/shop?replicaSet=rs0&tlsCertificateKeyFilePassword=x'),
+    ).toBe('mongodb://app@h1:27017,h2:27017/shop');
     expect(redactMongoUri('mongodb+srv://u:p@cluster0.example.net/')).toBe('mongodb+srv://u@cluster0.example.net/');
   });
 

@@ -38,13 +38,24 @@ describe('shop (deliberate problems)', () => {
       ['users', 40],
     ]);
     const age = one(shop, 'mongo-polymorphic-field');
-    expect(age.evidence).toMatchObject({ collection: 'users', path: 'age', types: [{ type: 'Number', count: 34 }, { type: 'String', count: 6 }] });
+    expect(age.evidence).toMatchObject({
+      collection: 'users',
+      path: 'age',
+      types: [
+        { type: 'Number', count: 34 },
+        { type: 'String', count: 6 },
+      ],
+    });
     expect(shop.typescript).toContain('export interface PostsDocument {');
   });
 
   it('finds the 12 000-element likes array and the comments array that grows with post age', () => {
     const likes = one(shop, 'mongo-unbounded-array', about('posts.likes'));
-    expect(likes).toMatchObject({ severity: 'high', evidence: { longest: 12_000, threshold: 10_000 }, location: { file: 'examples/mongo/shop/posts.ndjson', line: 5 } });
+    expect(likes).toMatchObject({
+      severity: 'high',
+      evidence: { longest: 12_000, threshold: 10_000 },
+      location: { file: 'examples/mongo/shop/posts.ndjson', line: 5 },
+    });
     const comments = one(shop, 'mongo-unbounded-array', about('posts.comments'));
     expect(comments).toMatchObject({ severity: 'medium', evidence: { documentsWithAge: 30, longest: 379 } });
     expect(comments.evidence.ageLengthCorrelation).toBeGreaterThan(0.99);
@@ -58,39 +69,88 @@ describe('shop (deliberate problems)', () => {
   });
 
   it('finds 32 indexes on products, 114 collections, the unused and the redundant index', () => {
-    expect(one(shop, 'mongo-too-many-indexes').evidence).toMatchObject({ collection: 'products', indexes: 32, sharedPrefix: 'attrs' });
-    expect(one(shop, 'mongo-too-many-collections').evidence).toMatchObject({ collections: 114, numberedFamilies: [{ pattern: 'audit_#_#', count: 110 }] });
+    expect(one(shop, 'mongo-too-many-indexes').evidence).toMatchObject({
+      collection: 'products',
+      indexes: 32,
+      sharedPrefix: 'attrs',
+    });
+    expect(one(shop, 'mongo-too-many-collections').evidence).toMatchObject({
+      collections: 114,
+      numberedFamilies: [{ pattern: 'audit_#_#', count: 110 }],
+    });
     expect(one(shop, 'mongo-unused-index').evidence).toMatchObject({ collection: 'posts', index: 'title_1', ops: 0 });
-    expect(one(shop, 'mongo-redundant-index').evidence).toMatchObject({ index: 'authorId_1', coveredBy: 'authorId_1_createdAt_-1' });
+    expect(one(shop, 'mongo-redundant-index').evidence).toMatchObject({
+      index: 'authorId_1',
+      coveredBy: 'authorId_1_createdAt_-1',
+    });
   });
 
   it('finds the case-insensitive regex, the heavy $lookup, the large skip and the $where', () => {
-    expect(one(shop, 'mongo-case-insensitive-regex').evidence).toMatchObject({ collection: 'users', path: 'name', regex: '/^ann/i', frequency: 300 });
-    expect(one(shop, 'mongo-heavy-lookup').evidence).toMatchObject({ collection: 'orders', from: 'users', lookupFrequency: 4000, readFrequency: 5013, share: 0.798 });
+    expect(one(shop, 'mongo-case-insensitive-regex').evidence).toMatchObject({
+      collection: 'users',
+      path: 'name',
+      regex: '/^ann/i',
+      frequency: 300,
+    });
+    expect(one(shop, 'mongo-heavy-lookup').evidence).toMatchObject({
+      collection: 'orders',
+      from: 'users',
+      lookupFrequency: 4000,
+      readFrequency: 5013,
+      share: 0.798,
+    });
     expect(one(shop, 'mongo-large-skip').evidence).toMatchObject({ skip: 5000 });
     expect(one(shop, 'mongo-script-operator').evidence).toMatchObject({ operators: ['$where'] });
     expect(one(shop, 'mongo-regex-unanchored').evidence).toMatchObject({ path: 'title', regex: '/mongodb/' });
   });
 
   it('advises embed, reference and hybrid with the rule of thumb and the trade-off', () => {
-    const advice = (path: string) => one(shop, 'mongo-model-advice', (f) => `${f.evidence.collection}.${f.evidence.path}` === path);
+    const advice = (path: string) =>
+      one(shop, 'mongo-model-advice', (f) => `${f.evidence.collection}.${f.evidence.path}` === path);
     expect(advice('orders.items').evidence).toMatchObject({ advice: 'embed', cardinality: 'few' });
-    expect(advice('posts.likes')).toMatchObject({ severity: 'high', evidence: { advice: 'reference-child-to-parent', cardinality: 'squillions', target: 'users' } });
-    expect(advice('posts.comments').evidence).toMatchObject({ advice: 'hybrid', cardinality: 'many', growing: true, accessPatterns: { elementReads: 150, appends: 900 } });
+    expect(advice('posts.likes')).toMatchObject({
+      severity: 'high',
+      evidence: { advice: 'reference-child-to-parent', cardinality: 'squillions', target: 'users' },
+    });
+    expect(advice('posts.comments').evidence).toMatchObject({
+      advice: 'hybrid',
+      cardinality: 'many',
+      growing: true,
+      accessPatterns: { elementReads: 150, appends: 900 },
+    });
     const author = advice('posts.authorId');
-    expect(author.evidence).toMatchObject({ advice: 'hybrid', target: 'users', denormalized: [{ path: 'authorName', source: 'name', agreement: 1 }], sourceUpdates: 100 });
-    expect(author.evidence.tradeOff).toMatch(/each change to users\.name rewrites 1 posts documents .* 100 extra document writes/);
+    expect(author.evidence).toMatchObject({
+      advice: 'hybrid',
+      target: 'users',
+      denormalized: [{ path: 'authorName', source: 'name', agreement: 1 }],
+      sourceUpdates: 100,
+    });
+    expect(author.evidence.tradeOff).toMatch(
+      /each change to users\.name rewrites 1 posts documents .* 100 extra document writes/,
+    );
     // The comment author's name is copied into almost every post: too many rewrites per read.
-    expect(advice('posts.comments.userId').evidence).toMatchObject({ advice: 'reference-child-to-parent', denormalized: [{ path: 'comments.userName', source: 'name' }] });
-    expect(advice('orders.userId')).toMatchObject({ severity: 'low', evidence: { advice: 'hybrid', joinedFields: ['name'], joinShare: 0.798 } });
+    expect(advice('posts.comments.userId').evidence).toMatchObject({
+      advice: 'reference-child-to-parent',
+      denormalized: [{ path: 'comments.userName', source: 'name' }],
+    });
+    expect(advice('orders.userId')).toMatchObject({
+      severity: 'low',
+      evidence: { advice: 'hybrid', joinedFields: ['name'], joinShare: 0.798 },
+    });
   });
 
   it('lints the pipelines: rebuild with a proven rewrite, unbounded $push, projected limits', () => {
     const rebuild = one(shop, 'mongo-unwind-group-rebuild');
     expect(rebuild.evidence.dryRun).toMatchObject({ identical: true, originalResults: 14, rewrittenResults: 14 });
     expect(one(shop, 'mongo-unbounded-push').evidence).toMatchObject({ field: 'orders', groupBy: '$status' });
-    expect(one(shop, 'mongo-result-document-too-large').evidence).toMatchObject({ groups: 'saturated', groupGrowth: 100_000 });
-    expect(shop.findings.filter((f) => f.ruleId === 'mongo-stage-memory').map((f) => f.title.split(':')[0])).toEqual(['bulk-lines', 'orders-by-status-export']);
+    expect(one(shop, 'mongo-result-document-too-large').evidence).toMatchObject({
+      groups: 'saturated',
+      groupGrowth: 100_000,
+    });
+    expect(shop.findings.filter((f) => f.ruleId === 'mongo-stage-memory').map((f) => f.title.split(':')[0])).toEqual([
+      'bulk-lines',
+      'orders-by-status-export',
+    ]);
   });
 
   it('top products by revenue: the $match index, the $lookup index, and the hand-computed result', () => {
@@ -98,16 +158,24 @@ describe('shop (deliberate problems)', () => {
     const first = one(shop, 'mongo-unindexed-query', top);
     expect(first.remediation?.code).toBe('db.orders.createIndex({ status: 1, createdAt: 1 })');
     expect(first.evidence).toMatchObject({ stage: 'pipeline[0]', collectionDocuments: 2_400_000 });
-    expect(one(shop, 'mongo-lookup-unindexed-foreign-field', top).remediation?.code).toBe('db.products.createIndex({ sku: 1 })');
+    expect(one(shop, 'mongo-lookup-unindexed-foreign-field', top).remediation?.code).toBe(
+      'db.products.createIndex({ sku: 1 })',
+    );
     const run = shop.dryRuns.find((r) => r.operation.name === 'top-products-by-revenue')!;
     expect(run.run.output).toEqual(expected);
     expect(run.run.stages.map((s) => s.documents)).toEqual([18, 30, 30, 8, 8, 5]);
   });
 
   it('the hand-computed expectation agrees with plain arithmetic over the orders file', () => {
-    const orders = readFileSync(`${root}examples/mongo/shop/orders.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const orders = readFileSync(`${root}examples/mongo/shop/orders.ndjson`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const names = Object.fromEntries(
-      readFileSync(`${root}examples/mongo/shop/products.ndjson`, 'utf8').trim().split('\n').map((l) => [JSON.parse(l).sku, JSON.parse(l).name]),
+      readFileSync(`${root}examples/mongo/shop/products.ndjson`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => [JSON.parse(l).sku, JSON.parse(l).name]),
     );
     const totals = new Map<string, { revenue: number; units: number }>();
     for (const o of orders) {
@@ -153,7 +221,9 @@ describe('shop-clean (the same application modelled well)', () => {
 
   it('keeps its model: embedded subset, child → parent references, extended references', () => {
     const advice = Object.fromEntries(
-      clean.findings.filter((f) => f.ruleId === 'mongo-model-advice').map((f) => [`${f.evidence.collection}.${f.evidence.path}`, f.evidence.advice]),
+      clean.findings
+        .filter((f) => f.ruleId === 'mongo-model-advice')
+        .map((f) => [`${f.evidence.collection}.${f.evidence.path}`, f.evidence.advice]),
     );
     expect(advice).toEqual({
       'comments.postId': 'reference-child-to-parent',

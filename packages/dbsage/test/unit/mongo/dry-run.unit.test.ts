@@ -4,7 +4,12 @@ import { dryRun, isOrdered, sameResult } from '../../../src/mongo/dry-run.js';
 import { projectDryRun } from '../../../src/mongo/pipeline-lint.js';
 import { dataset } from './dataset.js';
 
-const docs = Array.from({ length: 10 }, (_, i) => ({ _id: i, status: i % 2 ? 'a' : 'b', userId: new ObjectId(`65a00000000000000000000${i % 5}`), n: i }));
+const docs = Array.from({ length: 10 }, (_, i) => ({
+  _id: i,
+  status: i % 2 ? 'a' : 'b',
+  userId: new ObjectId(`65a00000000000000000000${i % 5}`),
+  n: i,
+}));
 
 describe('dryRun', () => {
   it('counts documents and bytes per stage', () => {
@@ -30,9 +35,16 @@ describe('dryRun', () => {
 
   it('joins other sampled collections for $lookup', () => {
     const users = [{ _id: new ObjectId('65a000000000000000000001'), name: 'x' }];
-    const run = dryRun([{ $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'u' } }, { $match: { 'u.name': 'x' } }], docs, {
-      collections: (n) => (n === 'users' ? users : undefined),
-    });
+    const run = dryRun(
+      [
+        { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'u' } },
+        { $match: { 'u.name': 'x' } },
+      ],
+      docs,
+      {
+        collections: (n) => (n === 'users' ? users : undefined),
+      },
+    );
     expect(run.output?.map((d) => d._id)).toEqual([1, 6]);
   });
 
@@ -46,7 +58,10 @@ describe('dryRun', () => {
 });
 
 describe('projectDryRun', () => {
-  const ds = dataset([{ name: 'orders', documents: docs, stats: { count: 10_000 } }, { name: 'users', stats: { count: 500 } }]);
+  const ds = dataset([
+    { name: 'orders', documents: docs, stats: { count: 10_000 } },
+    { name: 'users', stats: { count: 500 } },
+  ]);
   it('scales a saturated group’s arrays by collection/sample', () => {
     const pipeline = [{ $group: { _id: '$status', all: { $push: '$$ROOT' } } }];
     const [g] = projectDryRun(dryRun(pipeline, docs), pipeline, 1000, ds);

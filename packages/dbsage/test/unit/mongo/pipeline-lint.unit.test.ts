@@ -14,12 +14,23 @@ import type { MongoDataset } from '../../../src/mongo/types.js';
 import { dataset, index } from './dataset.js';
 
 const t = { ...DEFAULT_MONGO_THRESHOLDS };
-const agg = (pipeline: Record<string, unknown>[], collection = 'orders') => ({ collection, kind: 'aggregate' as const, pipeline });
+const agg = (pipeline: Record<string, unknown>[], collection = 'orders') => ({
+  collection,
+  kind: 'aggregate' as const,
+  pipeline,
+});
 const ids = (findings: { ruleId: string }[]) => findings.map((f) => f.ruleId);
 const wl = (ds: MongoDataset) => ({ dataset: ds, thresholds: t });
 
 const orders = [
-  { _id: 1, items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 3 }], status: 'x' },
+  {
+    _id: 1,
+    items: [
+      { sku: 'a', qty: 1 },
+      { sku: 'b', qty: 3 },
+    ],
+    status: 'x',
+  },
   { _id: 2, items: [{ sku: 'a', qty: 5 }], status: 'y' },
   { _id: 3, items: [], status: 'x' },
   { _id: 4, items: [{ sku: 'c', qty: 1 }], status: 'x' },
@@ -28,7 +39,9 @@ const orders = [
 describe('$lookup foreign field', () => {
   const pipe = [{ $lookup: { from: 'products', localField: 'items.sku', foreignField: 'sku', as: 'p' } }];
   it('reports an unindexed foreignField with the index to build', () => {
-    const [f] = lookupUnindexed(wl(dataset([{ name: 'products', indexes: [index('_id_', { _id: 1 })], stats: { count: 1200 } }], [agg(pipe)])));
+    const [f] = lookupUnindexed(
+      wl(dataset([{ name: 'products', indexes: [index('_id_', { _id: 1 })], stats: { count: 1200 } }], [agg(pipe)])),
+    );
     expect(f).toMatchObject({
       ruleId: 'mongo-lookup-unindexed-foreign-field',
       severity: 'high',
@@ -38,18 +51,40 @@ describe('$lookup foreign field', () => {
     });
   });
   it('is quiet when an index leads with the foreign field, or the join is on _id, also for let/pipeline lookups', () => {
-    const ds = dataset([{ name: 'products', indexes: [index('sku_1', { sku: 1, name: 1 })] }], [agg(pipe), agg([{ $lookup: { from: 'products', localField: 'x', foreignField: '_id', as: 'p' } }])]);
+    const ds = dataset(
+      [{ name: 'products', indexes: [index('sku_1', { sku: 1, name: 1 })] }],
+      [agg(pipe), agg([{ $lookup: { from: 'products', localField: 'x', foreignField: '_id', as: 'p' } }])],
+    );
     expect(lookupUnindexed(wl(ds))).toEqual([]);
-    const letPipe = agg([{ $lookup: { from: 'products', let: { s: '$sku' }, pipeline: [{ $match: { $expr: { $eq: ['$code', '$$s'] } } }], as: 'p' } }]);
-    expect(lookupUnindexed(wl(dataset([{ name: 'products', indexes: [] }], [letPipe])))[0]?.evidence.foreignField).toBe('code');
+    const letPipe = agg([
+      {
+        $lookup: {
+          from: 'products',
+          let: { s: '$sku' },
+          pipeline: [{ $match: { $expr: { $eq: ['$code', '$$s'] } } }],
+          as: 'p',
+        },
+      },
+    ]);
+    expect(lookupUnindexed(wl(dataset([{ name: 'products', indexes: [] }], [letPipe])))[0]?.evidence.foreignField).toBe(
+      'code',
+    );
   });
 });
 
 describe('$unwind + $group rebuild', () => {
-  const pipeline = [{ $unwind: '$items' }, { $match: { 'items.qty': { $gte: 2 } } }, { $group: { _id: '$_id', items: { $push: '$items' }, status: { $first: '$status' } } }];
+  const pipeline = [
+    { $unwind: '$items' },
+    { $match: { 'items.qty': { $gte: 2 } } },
+    { $group: { _id: '$_id', items: { $push: '$items' }, status: { $first: '$status' } } },
+  ];
   it('rewrites it with $filter and proves the rewrite on the sample', () => {
     const [f] = unwindGroupRebuild(wl(dataset([{ name: 'orders', documents: orders }], [agg(pipeline)])));
-    expect(f).toMatchObject({ ruleId: 'mongo-unwind-group-rebuild', severity: 'medium', evidence: { arrayPath: 'items', stages: [0, 2] } });
+    expect(f).toMatchObject({
+      ruleId: 'mongo-unwind-group-rebuild',
+      severity: 'medium',
+      evidence: { arrayPath: 'items', stages: [0, 2] },
+    });
     expect(f!.evidence.dryRun).toEqual({
       sampleDocuments: 4,
       originalResults: 2,
@@ -69,10 +104,18 @@ describe('$unwind + $group rebuild', () => {
     ]);
   });
   it('does not fire when the group key is not the document', () => {
-    expect(findUnwindGroupRebuild([{ $unwind: '$items' }, { $group: { _id: '$items.sku', n: { $sum: 1 } } }])).toBeUndefined();
+    expect(
+      findUnwindGroupRebuild([{ $unwind: '$items' }, { $group: { _id: '$items.sku', n: { $sum: 1 } } }]),
+    ).toBeUndefined();
   });
   it('names the part without an array-expression form', () => {
-    expect(findUnwindGroupRebuild([{ $unwind: '$items' }, { $match: { 'items.sku': { $regex: '^a' } } }, { $group: { _id: '$_id', i: { $push: '$items' } } }])).toMatchObject({
+    expect(
+      findUnwindGroupRebuild([
+        { $unwind: '$items' },
+        { $match: { 'items.sku': { $regex: '^a' } } },
+        { $group: { _id: '$_id', i: { $push: '$items' } } },
+      ]),
+    ).toMatchObject({
       reason: 'the $match between $unwind and $group has no $filter form',
     });
   });
@@ -81,22 +124,30 @@ describe('$unwind + $group rebuild', () => {
 describe('unbounded $push / $addToSet', () => {
   it('fires without a preceding $limit and suggests $firstN/$topN', () => {
     const [f] = unboundedPush(wl(dataset([], [agg([{ $group: { _id: '$status', all: { $addToSet: '$_id' } } }])])));
-    expect(f).toMatchObject({ ruleId: 'mongo-unbounded-push', evidence: { field: 'all', accumulator: '$addToSet', groupBy: '$status' } });
+    expect(f).toMatchObject({
+      ruleId: 'mongo-unbounded-push',
+      evidence: { field: 'all', accumulator: '$addToSet', groupBy: '$status' },
+    });
     expect(f!.remediation?.code).toContain('$firstN');
   });
   it('is quiet after a $limit', () => {
-    expect(unboundedPush(wl(dataset([], [agg([{ $limit: 10 }, { $group: { _id: null, all: { $push: '$_id' } } }])])))).toEqual([]);
+    expect(
+      unboundedPush(wl(dataset([], [agg([{ $limit: 10 }, { $group: { _id: null, all: { $push: '$_id' } } }])]))),
+    ).toEqual([]);
   });
 });
 
 describe('$sort without $limit', () => {
   it('fires for an unbounded sort, not for a top-k, a sort feeding $group, or $skip + $limit pages', () => {
-    const ds = dataset([], [
-      agg([{ $sort: { a: 1 } }, { $project: { a: 1 } }]),
-      agg([{ $sort: { a: 1 } }, { $project: { a: 1 } }, { $limit: 5 }]),
-      agg([{ $sort: { a: 1 } }, { $group: { _id: '$b', first: { $first: '$a' } } }]),
-      agg([{ $sort: { a: 1 } }, { $skip: 20 }, { $limit: 10 }]),
-    ]);
+    const ds = dataset(
+      [],
+      [
+        agg([{ $sort: { a: 1 } }, { $project: { a: 1 } }]),
+        agg([{ $sort: { a: 1 } }, { $project: { a: 1 } }, { $limit: 5 }]),
+        agg([{ $sort: { a: 1 } }, { $group: { _id: '$b', first: { $first: '$a' } } }]),
+        agg([{ $sort: { a: 1 } }, { $skip: 20 }, { $limit: 10 }]),
+      ],
+    );
     const found = sortWithoutLimit(wl(ds));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ ruleId: 'mongo-sort-without-limit', evidence: { stage: 0, next: null } });
@@ -106,13 +157,20 @@ describe('$sort without $limit', () => {
 describe('stage placement and $lookup count', () => {
   it('reports $out/$merge not last, $geoNear not first, and more than three $lookups', () => {
     const l = (from: string) => ({ $lookup: { from, localField: 'a', foreignField: '_id', as: from } });
-    const ds = dataset([], [
-      agg([{ $out: 'x' }, { $match: {} }]),
-      agg([{ $match: {} }, { $geoNear: { near: [0, 0], distanceField: 'd' } }]),
-      agg([l('a'), l('b'), l('c'), { $facet: { x: [l('d')] } }]),
-      agg([l('a'), l('b'), l('c'), { $merge: { into: 'y' } }]),
+    const ds = dataset(
+      [],
+      [
+        agg([{ $out: 'x' }, { $match: {} }]),
+        agg([{ $match: {} }, { $geoNear: { near: [0, 0], distanceField: 'd' } }]),
+        agg([l('a'), l('b'), l('c'), { $facet: { x: [l('d')] } }]),
+        agg([l('a'), l('b'), l('c'), { $merge: { into: 'y' } }]),
+      ],
+    );
+    expect(ids(stagePlacement(wl(ds)))).toEqual([
+      'mongo-out-merge-not-last',
+      'mongo-geonear-not-first',
+      'mongo-too-many-lookups',
     ]);
-    expect(ids(stagePlacement(wl(ds)))).toEqual(['mongo-out-merge-not-last', 'mongo-geonear-not-first', 'mongo-too-many-lookups']);
     expect(stagePlacement(wl(ds))[2]!.evidence).toMatchObject({ lookups: 4, threshold: 3, from: ['a', 'b', 'c', 'd'] });
   });
 });
@@ -122,8 +180,20 @@ describe('find and first-stage rules', () => {
     const ds = dataset(
       [{ name: 'orders', indexes: [index('_id_', { _id: 1 })], stats: { count: 2_400_000 } }],
       [
-        { collection: 'orders', kind: 'find', filter: { status: 'a', createdAt: { $gte: 1 } }, sort: { total: -1 }, frequency: 10 },
-        { collection: 'orders', kind: 'find', filter: { status: 'b', createdAt: { $gte: 5 } }, sort: { total: -1 }, frequency: 5 },
+        {
+          collection: 'orders',
+          kind: 'find',
+          filter: { status: 'a', createdAt: { $gte: 1 } },
+          sort: { total: -1 },
+          frequency: 10,
+        },
+        {
+          collection: 'orders',
+          kind: 'find',
+          filter: { status: 'b', createdAt: { $gte: 5 } },
+          sort: { total: -1 },
+          frequency: 5,
+        },
         agg([{ $match: { status: 'a' } }, { $sort: { total: -1 } }]),
       ],
     );
@@ -132,13 +202,19 @@ describe('find and first-stage rules', () => {
       'db.orders.createIndex({ status: 1, total: -1, createdAt: 1 })',
       'db.orders.createIndex({ status: 1, total: -1 })',
     ]);
-    expect(found[0]!.evidence).toMatchObject({ operations: 2, frequency: 15, collectionDocuments: 2_400_000, indexUsed: null });
+    expect(found[0]!.evidence).toMatchObject({
+      operations: 2,
+      frequency: 15,
+      collectionDocuments: 2_400_000,
+      indexUsed: null,
+    });
     expect(found[1]!.evidence.stage).toBe('pipeline[0]');
   });
   it('is quiet when the ESR index exists', () => {
-    const ds = dataset([{ name: 'orders', indexes: [index('s_t_c', { status: 1, total: -1, createdAt: 1 })] }], [
-      { collection: 'orders', kind: 'find', filter: { status: 'a', createdAt: { $gte: 1 } }, sort: { total: -1 } },
-    ]);
+    const ds = dataset(
+      [{ name: 'orders', indexes: [index('s_t_c', { status: 1, total: -1, createdAt: 1 })] }],
+      [{ collection: 'orders', kind: 'find', filter: { status: 'a', createdAt: { $gte: 1 } }, sort: { total: -1 } }],
+    );
     expect(unindexedQueries(wl(ds))).toEqual([]);
   });
 
@@ -150,19 +226,27 @@ describe('find and first-stage rules', () => {
     ];
     const found = regexQueries(wl(dataset([{ name: 'users', indexes: [] }], ops)));
     expect(ids(found)).toEqual(['mongo-case-insensitive-regex', 'mongo-regex-unanchored']);
-    expect(found[0]!.remediation?.code).toContain('db.users.createIndex({ name: 1 }, {"collation":{"locale":"en","strength":2}})');
-    const withCollation = dataset([{ name: 'users', indexes: [index('name_ci', { name: 1 }, { collation: { locale: 'en', strength: 2 } })] }], [ops[0]!]);
+    expect(found[0]!.remediation?.code).toContain(
+      'db.users.createIndex({ name: 1 }, {"collation":{"locale":"en","strength":2}})',
+    );
+    const withCollation = dataset(
+      [{ name: 'users', indexes: [index('name_ci', { name: 1 }, { collation: { locale: 'en', strength: 2 } })] }],
+      [ops[0]!],
+    );
     expect(regexQueries(wl(withCollation))).toEqual([]);
   });
 
   it('reports large skips and script operators', () => {
-    const ds = dataset([], [
-      { collection: 'o', kind: 'find', filter: {}, sort: { createdAt: -1 }, skip: 5000 },
-      { collection: 'o', kind: 'find', filter: {}, skip: 1000 },
-      agg([{ $skip: 20_000 }]),
-      { collection: 'o', kind: 'find', filter: { $where: 'this.a > 1' } },
-      agg([{ $group: { _id: null, x: { $accumulator: { init: 'function(){}' } } } }]),
-    ]);
+    const ds = dataset(
+      [],
+      [
+        { collection: 'o', kind: 'find', filter: {}, sort: { createdAt: -1 }, skip: 5000 },
+        { collection: 'o', kind: 'find', filter: {}, skip: 1000 },
+        agg([{ $skip: 20_000 }]),
+        { collection: 'o', kind: 'find', filter: { $where: 'this.a > 1' } },
+        agg([{ $group: { _id: null, x: { $accumulator: { init: 'function(){}' } } } }]),
+      ],
+    );
     expect(largeSkips(wl(ds)).map((f) => f.evidence.skip)).toEqual([5000, 20_000]);
     expect(scriptOperators(wl(ds)).map((f) => f.evidence.operators)).toEqual([['$where'], ['$accumulator']]);
   });

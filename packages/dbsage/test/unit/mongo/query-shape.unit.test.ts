@@ -29,16 +29,27 @@ describe('filterShape', () => {
       'items.sku:$eq': 'equality',
       'items.qty:$gt': 'range',
     });
-    expect(s.predicates.find((p) => p.path === 'name')?.regex).toMatchObject({ anchored: true, caseInsensitive: false });
-    expect(s.predicates.find((p) => p.path === 'email')?.regex).toMatchObject({ anchored: false, caseInsensitive: true });
+    expect(s.predicates.find((p) => p.path === 'name')?.regex).toMatchObject({
+      anchored: true,
+      caseInsensitive: false,
+    });
+    expect(s.predicates.find((p) => p.path === 'email')?.regex).toMatchObject({
+      anchored: false,
+      caseInsensitive: true,
+    });
   });
 
   it('keeps $or branches apart and finds script operators, also inside $expr', () => {
     const s = filterShape({ a: 1, $or: [{ b: 2 }, { c: { $gt: 3 } }], $where: 'this.a > 1' });
     expect(s.predicates.map((p) => p.path)).toEqual(['a']);
-    expect(s.orBranches.map((b) => b.predicates.map((p) => `${p.path}:${p.kind}`))).toEqual([['b:equality'], ['c:range']]);
+    expect(s.orBranches.map((b) => b.predicates.map((p) => `${p.path}:${p.kind}`))).toEqual([
+      ['b:equality'],
+      ['c:range'],
+    ]);
     expect(s.scripts).toEqual(['$where']);
-    expect(filterShape({ $expr: { $function: { body: 'return 1', args: [], lang: 'js' } } }).scripts).toEqual(['$function']);
+    expect(filterShape({ $expr: { $function: { body: 'return 1', args: [], lang: 'js' } } }).scripts).toEqual([
+      '$function',
+    ]);
     expect(scriptsIn([{ $group: { _id: null, x: { $accumulator: {} } } }])).toEqual(['$accumulator']);
   });
 
@@ -49,7 +60,9 @@ describe('filterShape', () => {
   });
 
   it('normalizes values away so equal shapes compare equal', () => {
-    expect(shapeOf({ a: 1, b: { $in: [1, 2, 3] }, c: new ObjectId() })).toEqual(shapeOf({ a: 7, b: { $in: [9] }, c: new ObjectId() }));
+    expect(shapeOf({ a: 1, b: { $in: [1, 2, 3] }, c: new ObjectId() })).toEqual(
+      shapeOf({ a: 7, b: { $in: [9] }, c: new ObjectId() }),
+    );
     expect(shapeOf({ a: 1 })).not.toEqual(shapeOf({ b: 1 }));
   });
 });
@@ -63,14 +76,20 @@ describe('Equality-Sort-Range index advice', () => {
       ['total', -1],
       ['createdAt', 1],
     ]);
-    expect(createIndexCode('orders', esrIndex(shape)!)).toBe('db.orders.createIndex({ status: 1, userId: 1, createdAt: 1 })');
-    expect(createIndexCode('audit-2024', [['a.b', 1]])).toBe('db.getCollection("audit-2024").createIndex({ "a.b": 1 })');
+    expect(createIndexCode('orders', esrIndex(shape)!)).toBe(
+      'db.orders.createIndex({ status: 1, userId: 1, createdAt: 1 })',
+    );
+    expect(createIndexCode('audit-2024', [['a.b', 1]])).toBe(
+      'db.getCollection("audit-2024").createIndex({ "a.b": 1 })',
+    );
   });
 
   it('judges collection scans, blocking sorts and good indexes', () => {
     const shape = filterShape({ status: 'completed' });
     expect(indexSupport([index('_id_', { _id: 1 })], shape, { createdAt: -1 })).toMatchObject({ verdict: 'collscan' });
-    expect(indexSupport([index('_id_', { _id: 1 }), index('status_1', { status: 1 })], shape, { createdAt: -1 })).toMatchObject({
+    expect(
+      indexSupport([index('_id_', { _id: 1 }), index('status_1', { status: 1 })], shape, { createdAt: -1 }),
+    ).toMatchObject({
       verdict: 'blocking-sort',
       usable: { name: 'status_1' },
       sortCovered: false,
@@ -78,15 +97,57 @@ describe('Equality-Sort-Range index advice', () => {
     const good = indexSupport([index('s_c', { status: 1, createdAt: 1 })], shape, { createdAt: -1 });
     expect(good).toMatchObject({ verdict: 'ok', sortCovered: true, optimal: true }); // walked backwards
     // A sort-only query is served by an index on the sort key.
-    expect(indexSupport([index('c', { createdAt: -1 })], filterShape({}), { createdAt: 1 })).toMatchObject({ verdict: 'ok' });
+    expect(indexSupport([index('c', { createdAt: -1 })], filterShape({}), { createdAt: 1 })).toMatchObject({
+      verdict: 'ok',
+    });
     // Partial and hidden indexes are not assumed usable.
-    expect(indexSupport([index('p', { status: 1 }, { partialFilterExpression: { x: 1 } })], shape).verdict).toBe('collscan');
+    expect(indexSupport([index('p', { status: 1 }, { partialFilterExpression: { x: 1 } })], shape).verdict).toBe(
+      'collscan',
+    );
   });
 
   it('left prefixes allow a fully reversed direction only', () => {
-    expect(isLeftPrefix([['a', 1]], [['a', 1], ['b', -1]])).toBe(true);
-    expect(isLeftPrefix([['a', -1], ['b', 1]], [['a', 1], ['b', -1]])).toBe(true);
-    expect(isLeftPrefix([['a', 1], ['b', 1]], [['a', 1], ['b', -1]])).toBe(false);
-    expect(isLeftPrefix([['b', 1]], [['a', 1], ['b', 1]])).toBe(false);
+    expect(
+      isLeftPrefix(
+        [['a', 1]],
+        [
+          ['a', 1],
+          ['b', -1],
+        ],
+      ),
+    ).toBe(true);
+    expect(
+      isLeftPrefix(
+        [
+          ['a', -1],
+          ['b', 1],
+        ],
+        [
+          ['a', 1],
+          ['b', -1],
+        ],
+      ),
+    ).toBe(true);
+    expect(
+      isLeftPrefix(
+        [
+          ['a', 1],
+          ['b', 1],
+        ],
+        [
+          ['a', 1],
+          ['b', -1],
+        ],
+      ),
+    ).toBe(false);
+    expect(
+      isLeftPrefix(
+        [['b', 1]],
+        [
+          ['a', 1],
+          ['b', 1],
+        ],
+      ),
+    ).toBe(false);
   });
 });

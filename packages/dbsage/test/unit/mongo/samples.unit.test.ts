@@ -38,7 +38,9 @@ describe('parseSamples', () => {
   });
 
   it('reads one pretty-printed document', () => {
-    expect(parseSamples('{\n  "aggregate": "orders",\n  "pipeline": []\n}\n', 'p.json').documents).toEqual([{ aggregate: 'orders', pipeline: [] }]);
+    expect(parseSamples('{\n  "aggregate": "orders",\n  "pipeline": []\n}\n', 'p.json').documents).toEqual([
+      { aggregate: 'orders', pipeline: [] },
+    ]);
   });
 
   it('reports the file and line of a malformed NDJSON line', () => {
@@ -48,12 +50,18 @@ describe('parseSamples', () => {
   });
 
   it('reports the line and column inside a JSON array', () => {
-    expect(inputError(() => parseSamples('[\n {"a": 1},\n {"a": 2,,}\n]', 'bad.json')).message).toMatch(/^bad\.json:3:10: invalid JSON/);
+    expect(inputError(() => parseSamples('[\n {"a": 1},\n {"a": 2,,}\n]', 'bad.json')).message).toMatch(
+      /^bad\.json:3:10: invalid JSON/,
+    );
   });
 
   it('reports invalid Extended JSON and non-documents at their line', () => {
-    expect(inputError(() => parseSamples('{"a":1}\n{"_id":{"$oid":"nothex"}}\n', 'x.ndjson')).message).toMatch(/^x\.ndjson:2: invalid Extended JSON/);
-    expect(inputError(() => parseSamples('{"a":1}\n42\n', 'x.ndjson')).message).toBe('x.ndjson:2: expected a document (a JSON object), got a number');
+    expect(inputError(() => parseSamples('{"a":1}\n{"_id":{"$oid":"nothex"}}\n', 'x.ndjson')).message).toMatch(
+      /^x\.ndjson:2: invalid Extended JSON/,
+    );
+    expect(inputError(() => parseSamples('{"a":1}\n42\n', 'x.ndjson')).message).toBe(
+      'x.ndjson:2: expected a document (a JSON object), got a number',
+    );
   });
 
   it('samples evenly and deterministically', () => {
@@ -90,7 +98,9 @@ describe('workload files', () => {
   });
 
   it('rejects an entry that is not a command, with its line', () => {
-    expect(inputError(() => parseQueries('{"find":"a"}\n{"collection":"a"}\n', 'q.ndjson')).message).toMatch(/^q\.ndjson:2: not a MongoDB command/);
+    expect(inputError(() => parseQueries('{"find":"a"}\n{"collection":"a"}\n', 'q.ndjson')).message).toMatch(
+      /^q\.ndjson:2: not a MongoDB command/,
+    );
   });
 
   it('takes a bare pipeline with --collection, or an aggregate command', () => {
@@ -99,7 +109,12 @@ describe('workload files', () => {
       name: 'top',
       pipeline: [{ $match: { a: 1 } }, { $limit: 1 }],
     });
-    expect(inputError(() => parsePipelineFile('[{"$match":{}}]', 'p.json', undefined)).message).toMatch(/needs --collection/);
-    expect(parsePipelineFile('{"aggregate":"o","pipeline":[]}', 'p.json', undefined)[0]).toMatchObject({ collection: 'o', kind: 'aggregate' });
+    expect(inputError(() => parsePipelineFile('[{"$match":{}}]', 'p.json', undefined)).message).toMatch(
+      /needs --collection/,
+    );
+    expect(parsePipelineFile('{"aggregate":"o","pipeline":[]}', 'p.json', undefined)[0]).toMatchObject({
+      collection: 'o',
+      kind: 'aggregate',
+    });
   });
 });

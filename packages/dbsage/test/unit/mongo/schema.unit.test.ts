@@ -1,7 +1,7 @@
 import { ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { polymorphicFields, schemaFindings } from '../../../src/mongo/schema-findings.js';
 import { distribution, inferSchema, jsonSchemaValidator, typescriptDeclarations } from '../../../src/mongo/schema.js';
+import { polymorphicFields, schemaFindings } from '../../../src/mongo/schema-findings.js';
 import { dataset } from './dataset.js';
 
 const docs = [
@@ -34,14 +34,24 @@ describe('inferSchema', () => {
     const ds = dataset([{ name: 'users', documents: docs }]);
     const schemas = new Map([['users', s]]);
     const validator = (await jsonSchemaValidator(docs)) as Record<string, unknown>;
-    expect(validator).toMatchObject({ bsonType: 'object', required: expect.arrayContaining(['_id', 'age', 'name', 'tags']) });
+    expect(validator).toMatchObject({
+      bsonType: 'object',
+      required: expect.arrayContaining(['_id', 'age', 'name', 'tags']),
+    });
     const [summary] = schemaFindings(ds, schemas, new Map([['users', validator]]));
     expect(summary).toMatchObject({ ruleId: 'mongo-schema', category: 'mongo', severity: 'info' });
-    expect(summary!.evidence).toMatchObject({ documents: 4, optional: ['address', 'address.zip'], polymorphic: ['age'] });
+    expect(summary!.evidence).toMatchObject({
+      documents: 4,
+      optional: ['address', 'address.zip'],
+      polymorphic: ['age'],
+    });
     expect(summary!.remediation?.code).toContain('"$jsonSchema"');
     const poly = polymorphicFields(ds, schemas);
     expect(poly).toHaveLength(1);
-    expect(poly[0]).toMatchObject({ ruleId: 'mongo-polymorphic-field', title: 'users.age is stored as Number (75%) and String (25%)' });
+    expect(poly[0]).toMatchObject({
+      ruleId: 'mongo-polymorphic-field',
+      title: 'users.age is stored as Number (75%) and String (25%)',
+    });
     expect(poly[0]!.remediation?.code).toBe(
       'db.users.updateMany({ "age": { $type: "string" } }, [{ $set: { "age": { $convert: { input: "$age", to: "double", onError: "$age" } } } }])',
     );
