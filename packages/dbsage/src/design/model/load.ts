@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { InputError } from '../../errors.js';
+import { InputError, SqlSyntaxError } from '../../errors.js';
+import { extractStatement } from '../../sql/extract.js';
+import { loadParser, parseStatement } from '../../sql/parser.js';
 import { type LogicalModel, resolveModel } from './resolve.js';
 import { type DesignModel, modelSchema } from './schema.js';
 import { type InputProblem, throwProblems, YamlSource } from './yaml-source.js';
@@ -10,6 +12,8 @@ export interface LoadedModel {
   file: string;
   model: DesignModel;
   logical: LogicalModel;
+  /** The parsed file, for locating later problems. */
+  source: YamlSource;
 }
 
 /**
@@ -62,7 +66,34 @@ export function parseModel(text: string, file: string): LoadedModel {
   if (!parsed.success) throwProblems(file, zodProblems(parsed.error, source));
   const { logical, problems } = resolveModel(parsed.data, source);
   if (problems.length > 0) throwProblems(file, problems);
-  return { file, model: parsed.data, logical };
+  return { file, model: parsed.data, logical, source };
+}
+
+/**
+ * Checks the `sql:` of access patterns with the real parser: a statement that does not parse, or that does not
+ * touch the pattern's entity, is reported at its line (the parser must be loaded).
+ */
+export function checkPatternSql(loaded: LoadedModel): void {
+  const problems: InputProblem[] = [];
+  loaded.model.accessPatterns.forEach((p, i) => {
+    if (!p.sql) return;
+    const path = ['accessPatterns', i, 'sql'];
+    try {
+      const statement = extractStatement(parseStatement(p.sql, p.name));
+      if (!statement.relations.some((r) => r.name === p.entity)) {
+        problems.push(loaded.source.problem(path, `the statement does not use ${p.entity}`));
+      }
+    } catch (error) {
+      if (!(error instanceof SqlSyntaxError)) throw error;
+      problems.push(
+        loaded.source.problem(
+          path,
+          `SQL syntax error at ${error.line}:${error.column} of the statement: ${error.parserMessage}`,
+        ),
+      );
+    }
+  });
+  if (problems.length > 0) throwProblems(loaded.file, problems);
 }
 
 /** Reads and parses a model file; a missing file is an {@link InputError}. */
@@ -73,5 +104,8 @@ export async function loadModel(path: string, displayName = path): Promise<Loade
   } catch (cause) {
     throw new InputError(`cannot read model file ${displayName}: ${(cause as Error).message}`, { cause });
   }
-  return parseModel(text, displayName);
+  const loaded = parseModel(text, displayName);
+  await loadParser();
+  checkPatternSql(loaded);
+  return loaded;
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseModel } from '../../../src/design/model/load.js';
+import { checkPatternSql, parseModel } from '../../../src/design/model/load.js';
 import { InputError } from '../../../src/errors.js';
+import { loadParser } from '../../../src/sql/parser.js';
 
 const EXAMPLE = new URL('../../../../../examples/design/dbsage.model.yaml', import.meta.url);
 
@@ -126,5 +127,25 @@ relationships:
   - { name: p, entity: users, frequency: often }
 `);
     expect(e.message).toMatch(/model\.yaml:8:42: accessPatterns\[0\]\.frequency: expected a rate like "200\/s"/);
+  });
+
+  it('checks the SQL of access patterns with the parser, at the line of the sql key', async () => {
+    await loadParser();
+    const loaded = parseModel(
+      `${BASE}accessPatterns:\n  - name: p\n    entity: users\n    sql: SELECT * FROM users WHER email = $1\n  - { name: q, entity: users, sql: SELECT 1 FROM orders }\n`,
+      'model.yaml',
+    );
+    let error: unknown;
+    try {
+      checkPatternSql(loaded);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const lines = (error as InputError).message.split('\n');
+    expect(lines[1]).toMatch(
+      /^model\.yaml:10:10: accessPatterns\[0\]\.sql: SQL syntax error at 1:\d+ of the statement: syntax error at or near "email"/,
+    );
+    expect(lines[2]).toBe('model.yaml:11:36: accessPatterns[1].sql: the statement does not use users');
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../../../src/design/model/load.js';
 import { generatePostgres } from '../../../src/design/postgres/generate.js';
+import { patternSql } from '../../../src/design/postgres/pattern-sql.js';
 import { lintSources } from '../../../src/lint/linter.js';
 
 const design = (yaml: string) => generatePostgres(parseModel(yaml, 'model.yaml').logical);
@@ -208,6 +209,20 @@ relationships:
     ]);
     expect(flawed.findings.map((f) => f.ruleId).sort()).toEqual(
       expect.arrayContaining(['serial-column', 'timestamp-without-time-zone', 'varchar-with-length']),
+    );
+  });
+
+  it('writes patterns with related entities as joins (through the junction for N:M)', () => {
+    const { logical } = parseModel(
+      SHOP.replace(
+        'accessPatterns:\n',
+        'accessPatterns:\n  - { name: order-page, entity: orders, filters: [{ field: id }], with: [customers, tags] }\n',
+      ),
+      'model.yaml',
+    );
+    const p = logical.patterns.find((x) => x.spec.name === 'order-page')!;
+    expect(patternSql(p, logical)).toBe(
+      'SELECT t0.* FROM orders t0 JOIN customers t1 ON t1.id = t0.customer_id JOIN orders_tags t2j ON t2j.order_id = t0.id JOIN tags t2 ON t2.id = t2j.tag_id WHERE t0.id = $1',
     );
   });
 });
