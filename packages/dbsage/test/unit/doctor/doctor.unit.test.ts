@@ -190,3 +190,15 @@ describe('units', () => {
     expect(settingBytes('4096', 'kB')).toBe(4 * 1024 * 1024);
   });
 });
+
+describe('documentation', () => {
+  it('every check has docs/rules/<id>.md listing each of its options', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const c of DOCTOR_CHECKS) {
+      const page = readFileSync(new URL(`../../../../../docs/rules/${c.id}.md`, import.meta.url), 'utf8');
+      expect(page.startsWith(`# ${c.id}\n`)).toBe(true);
+      for (const name of Object.keys(c.options)) expect(page).toContain(`| \`${name}\` |`);
+      expect(page).toContain('## Fix');
+    }
+  });
+});
