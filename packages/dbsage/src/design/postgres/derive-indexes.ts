@@ -15,6 +15,8 @@ export interface DerivedIndexes {
   skipped: { index: DesignIndex; because: string }[];
   /** Each pattern's SQL text (what the candidate logic saw). */
   patternSql: Map<string, string>;
+  /** What the indexes cost the write patterns (the read/write mix), one line each. */
+  writeCosts: { subject: string; because: string; basis: string }[];
 }
 
 /** The PK and unique constraints as indexes (they are, in PostgreSQL), for coverage checks. */
@@ -72,7 +74,9 @@ export async function deriveIndexes(logical: LogicalModel): Promise<DerivedIndex
   }
   const sqlByPattern = new Map<string, string>();
   for (const p of logical.patterns) sqlByPattern.set(p.spec.name, patternSql(p, logical));
-  if (!logical.model.settings.deriveIndexes) return { indexes: explicit, skipped: [], patternSql: sqlByPattern };
+  if (!logical.model.settings.deriveIndexes) {
+    return { indexes: explicit, skipped: [], patternSql: sqlByPattern, writeCosts: [] };
+  }
 
   const derived: DesignIndex[] = [];
   for (const table of logical.tables) {
@@ -183,8 +187,8 @@ export async function deriveIndexes(logical: LogicalModel): Promise<DerivedIndex
       changed = true;
     }
   }
-  const kept = live;
-  return { indexes: kept, skipped, patternSql: sqlByPattern };
+  const writeCosts = applyWriteMix(logical, live, explicitSet);
+  return { indexes: live, skipped, patternSql: sqlByPattern, writeCosts };
 }
 
 function formatRate(perSecond: number): string {
@@ -206,6 +210,60 @@ function valueHints(logical: LogicalModel): ValueHint[] {
       if (f.field && f.value !== undefined && typeof f.value !== 'object' && f.selectivity !== undefined) {
         out.push({ table: p.table.name, column: f.field, value: String(f.value), frequency: f.selectivity });
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * The read/write mix: an UPDATE that changes a column in any index of its table cannot be a HOT update (the new
+ * row version needs new index entries, and the page cannot be pruned in place). Derived indexes drop such columns
+ * from INCLUDE (an index-only scan is not worth losing HOT on a frequently updated column); key columns stay and
+ * the cost is stated. Insert patterns get the number of indexes each insert maintains.
+ */
+function applyWriteMix(
+  logical: LogicalModel,
+  indexes: DesignIndex[],
+  explicit: ReadonlySet<string>,
+): { subject: string; because: string; basis: string }[] {
+  const out: { subject: string; because: string; basis: string }[] = [];
+  for (const p of logical.patterns) {
+    const freq = p.spec.frequency === undefined ? '' : ` at ${formatRate(parseFrequency(p.spec.frequency) ?? 0)}`;
+    const table = p.table.name;
+    const onTable = indexes.filter((ix) => ix.table === table);
+    if (p.spec.kind === 'update' && p.spec.set.length > 0) {
+      for (const ix of onTable) {
+        if (explicit.has(indexShape(ix))) continue;
+        const dropped = ix.include.filter((c) => p.spec.set.includes(c));
+        if (dropped.length > 0) {
+          ix.include = ix.include.filter((c) => !dropped.includes(c));
+          ix.reasons.push({
+            basis: `pattern:${p.spec.name}`,
+            because: `INCLUDE leaves out ${dropped.join(', ')}: ${p.spec.name} updates it${freq}, and an indexed column change cannot be a HOT update`,
+          });
+        }
+      }
+      const keyed = onTable.filter(
+        (ix) =>
+          ix.keys.some((k) => k.column !== null && p.spec.set.includes(k.column)) ||
+          ix.include.some((c) => p.spec.set.includes(c)),
+      );
+      if (keyed.length > 0) {
+        out.push({
+          subject: `${table} (${p.spec.set.join(', ')})`,
+          because: `${p.spec.name} updates ${p.spec.set.join(', ')}${freq}; ${keyed.length} index(es) contain it, so these updates are not HOT and each writes new index entries — the price of the reads those indexes serve`,
+          basis: `pattern:${p.spec.name}`,
+        });
+      }
+    }
+    if (p.spec.kind === 'insert') {
+      const keys = logical.table(table)!;
+      const constraintCount = constraintIndexes(keys).length;
+      out.push({
+        subject: table,
+        because: `${p.spec.name} inserts${freq}: each insert maintains ${onTable.length + constraintCount} index(es) (${constraintCount} for keys and unique constraints)`,
+        basis: `pattern:${p.spec.name}`,
+      });
     }
   }
   return out;

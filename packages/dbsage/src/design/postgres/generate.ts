@@ -112,6 +112,7 @@ export async function generatePostgres(logical: LogicalModel): Promise<PostgresD
     statements.push({ kind: 'index', sql: createIndexSql(withName), table: ix.table });
     for (const r of ix.reasons) decide(name, describeIndex(withName), r.because, r.basis);
   }
+  for (const w of derived.writeCosts) decide(w.subject, 'write cost', w.because, w.basis);
   for (const s of derived.skipped) {
     for (const r of s.index.reasons) {
       decide(

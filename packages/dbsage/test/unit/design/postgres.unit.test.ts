@@ -225,4 +225,16 @@ relationships:
       'SELECT t0.* FROM orders t0 JOIN customers t1 ON t1.id = t0.customer_id JOIN orders_tags t2j ON t2j.order_id = t0.id JOIN tags t2 ON t2.id = t2j.tag_id WHERE t0.id = $1',
     );
   });
+
+  it('weighs the write mix: INCLUDE leaves out columns an update pattern changes, and the write cost is stated', async () => {
+    const { sql, decisions } = await design(
+      `${SHOP}  - { name: rename, entity: customers, kind: update, filters: [{ field: id }], set: [name], frequency: 50/s }\n  - { name: signup, entity: customers, kind: insert, frequency: 2/s }\n`,
+    );
+    expect(sql).toContain('ON customers (tier) INCLUDE (id);');
+    expect(decisions).toContainEqual(
+      expect.objectContaining({ subject: 'customers (name)', decision: 'write cost', basis: 'pattern:rename' }),
+    );
+    const insert = decisions.find((d) => d.basis === 'pattern:signup' && d.decision === 'write cost')!;
+    expect(insert.because).toMatch(/^signup inserts at 2\/s: each insert maintains \d+ index\(es\)/);
+  });
 });
