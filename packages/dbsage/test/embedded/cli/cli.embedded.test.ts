@@ -35,7 +35,7 @@ describe('dbsage CLI contract', () => {
 describe('dbsage demo', () => {
   it('--format json prints a JSON array of findings in the schema and writes the markdown report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dbsage-demo-'));
-    const r = await runCli(['demo', '--scale', '0.02', '--format', 'json', '--quiet'], { cwd: dir });
+    const r = await runCli(['demo', '--scale', '0.03', '--format', 'json', '--quiet'], { cwd: dir });
     expect(r.code).toBe(0);
     const findings = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(Array.isArray(findings)).toBe(true);
@@ -47,6 +47,21 @@ describe('dbsage demo', () => {
       expect(typeof f.evidence).toBe('object');
       expect(typeof f.fingerprint).toBe('string');
     }
-    expect(readFileSync(join(dir, 'dbsage-report.md'), 'utf8')).toMatch(/^# dbsage demo/);
+    // End to end: the discovered analyzers ran and found the demo's planted problems.
+    const titles = findings.filter((f) => f.ruleId === 'index-recommendation').map((f) => String(f.title));
+    for (const kind of [
+      '(lower(email))',
+      'gin_trgm_ops',
+      'jsonb_path_ops',
+      "to_tsvector('english', body)",
+      "WHERE status = 'banned'",
+      'INCLUDE (name, price)',
+    ]) {
+      expect(titles.some((t) => t.includes(kind))).toBe(true);
+    }
+    expect(findings.some((f) => f.ruleId === 'unindexed-foreign-key')).toBe(true);
+    const md = readFileSync(join(dir, 'dbsage-report.md'), 'utf8');
+    expect(md).toMatch(/^# dbsage demo/);
+    expect(md).toContain('CREATE INDEX CONCURRENTLY');
   });
 });
