@@ -60,8 +60,9 @@ export function renderTty(report: Report, options: RenderOptions): string {
       out.push(`    ${f.summary}`);
       const ev = Object.entries(f.evidence).slice(0, 6);
       for (const [k, v] of ev) out.push(`    ${c('gray', `${k}:`)} ${evidenceLine(v)}`);
-      if (f.remediation?.sql) {
-        const sql = f.remediation.sql.split('\n');
+      const fixText = f.remediation?.sql ?? f.remediation?.code;
+      if (fixText) {
+        const sql = fixText.split('\n');
         out.push(`    ${c('gray', 'fix:')} ${c('cyan', sql[0]!)}`);
         for (const l of sql.slice(1, 8)) out.push(`         ${c('cyan', l)}`);
         if (sql.length > 8) out.push(`         ${c('dim', `… ${sql.length - 8} more lines`)}`);
