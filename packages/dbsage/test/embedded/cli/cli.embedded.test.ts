@@ -65,3 +65,26 @@ describe('dbsage demo', () => {
     expect(md).toContain('CREATE INDEX CONCURRENTLY');
   });
 });
+
+describe('dbsage workload', () => {
+  it('a log with garbage lines reports how many were skipped and still produces the workload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbsage-wl-'));
+    writeFileSync(
+      join(dir, 'pg.log'),
+      [
+        '2026-11-27 10:00:00.001 UTC [42] LOG:  duration: 1.500 ms  statement: SELECT * FROM users WHERE id = 5',
+        'GARBAGE LINE HERE',
+        '2026-11-27 10:00:00.002 UTC [42] LOG:  duration: 2.500 ms  statement: SELECT * FROM users WHERE id = 7',
+        '\u0000\u0001 binary junk',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['workload', '--source', 'pg.log', '--format', 'json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const w = JSON.parse(r.stdout);
+    expect(w.statements).toHaveLength(1);
+    expect(w.statements[0]).toMatchObject({ query: 'SELECT * FROM users WHERE id = $1', calls: 2, totalTimeMillis: 4 });
+    expect(w.skipped.count).toBe(2);
+    expect(r.stderr).toContain('skipped 2 unreadable entries');
+  });
+});
