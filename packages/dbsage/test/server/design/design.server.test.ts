@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
+import { adviseIndexes } from '../../../src/advisor/indexes/advise.js';
 import { readCatalog } from '../../../src/catalog/introspect.js';
 import { buildDemoDatabase } from '../../../src/demo/build.js';
 import { replayDemoWorkload } from '../../../src/demo/replay.js';
 import { type IntrospectedModel, introspectModel } from '../../../src/design/from/introspect.js';
 import { schemaSignature } from '../../../src/design/from/schema-signature.js';
 import { parseModel } from '../../../src/design/model/load.js';
-import { generatePostgres } from '../../../src/design/postgres/generate.js';
+import { indexCovers } from '../../../src/design/postgres/design-index.js';
+import { generatePostgres, type PostgresDesign } from '../../../src/design/postgres/generate.js';
 import { ServerClient } from '../../../src/engines/postgres/server-client.js';
 import { modelFromCatalog } from '../../../src/lint/catalog-model.js';
 import { lintSources } from '../../../src/lint/linter.js';
+import type { Workload } from '../../../src/workload/types.js';
 
 const SCALE = 0.02;
 const MODEL = new URL('../../../../../examples/design/dbsage.model.yaml', import.meta.url);
@@ -21,13 +24,15 @@ describe.skipIf(!hasTestPostgres())('design on PostgreSQL 15', () => {
   let example: TestDatabase;
   let demoClient: ServerClient;
   let introspected: IntrospectedModel;
+  let workload: Workload;
+  let exampleDesign: PostgresDesign;
 
   beforeAll(async () => {
     demo = await createTestDatabase('design_demo');
     await buildDemoDatabase((sql) => demo.admin.query(sql), SCALE);
     demoClient = await ServerClient.connect({ connectionString: demo.url });
     await demo.admin.query('SELECT pg_stat_statements_reset()');
-    await replayDemoWorkload(demoClient, SCALE);
+    workload = await replayDemoWorkload(demoClient, SCALE);
     await demo.flushStats();
     introspected = await introspectModel(demoClient);
     regenerated = await createTestDatabase('design_regen', []);
@@ -42,6 +47,7 @@ describe.skipIf(!hasTestPostgres())('design on PostgreSQL 15', () => {
 
   it('the demo model’s DDL loads and raises no design findings on the live catalog', async () => {
     const design = await generatePostgres(parseModel(readFileSync(MODEL, 'utf8'), 'dbsage.model.yaml').logical);
+    exampleDesign = design;
     await example.admin.query(design.sql);
     const client = await ServerClient.connect({ connectionString: example.url });
     try {
@@ -72,5 +78,54 @@ describe.skipIf(!hasTestPostgres())('design on PostgreSQL 15', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('its indexes cover what the index advisor (HypoPG) recommends for the demo workload on the demo data', async () => {
+    const advised = await adviseIndexes(demoClient, workload);
+    expect(advised.engine).toBe('hypopg');
+    expect(advised.recommendations.length).toBeGreaterThan(0);
+    // Every index of the designed schema, constraint-backed ones included (a primary key serves lookups too).
+    const designed = await ServerClient.connect({ connectionString: example.url });
+    const catalog = await designed.transaction((tx) => readCatalog(tx, { stats: false }));
+    await designed.close();
+    const mine = catalog.tables.flatMap((t) =>
+      t.indexes.map((ix) => ({
+        table: t.name,
+        method: ix.method,
+        keys: ix.keys.map((k) => ({
+          column: k.column,
+          expression: k.expression,
+          descending: k.descending,
+          opclass: k.opclass,
+        })),
+        include: [...ix.include],
+        predicate: ix.predicate,
+        unique: ix.unique,
+        name: ix.name,
+        reasons: [],
+      })),
+    );
+    expect(
+      mine
+        .filter((i) => !i.unique)
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(exampleDesign.indexes.map((i) => i.name).sort());
+    const uncovered = advised.recommendations.filter(
+      (r) =>
+        !mine.some((have) =>
+          indexCovers(have, {
+            table: r.candidate.table,
+            method: r.candidate.method,
+            keys: r.candidate.keys.map((k) => ({ ...k })),
+            include: [...r.candidate.include],
+            predicate: r.candidate.predicate,
+            unique: false,
+            name: null,
+            reasons: [],
+          }),
+        ),
+    );
+    expect(uncovered.map((r) => r.ddl)).toEqual([]);
   });
 });
