@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv-draft-04';
+import AjvModule from 'ajv-draft-04';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lintSourcesSync } from '../../../src/lint/linter.js';
 import { renderGithub } from '../../../src/report/github.js';
@@ -34,6 +34,8 @@ describe('lint output', () => {
   it('SARIF validates against the SARIF 2.1.0 schema', () => {
     const schema = JSON.parse(readFileSync(lintFixture('sarif-2.1.0-rtm.5.json'), 'utf8'));
     // The schema has a pattern that is invalid with the u flag, and uses uri formats (checked by shape only here).
+    // ajv-draft-04 is CommonJS: under nodenext its default import is the module namespace.
+    const Ajv = (AjvModule as unknown as { default: typeof AjvModule.default }).default;
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, validateFormats: false });
     const validate = ajv.compile(schema);
     const sarif = JSON.parse(renderSarif(report));
