@@ -87,7 +87,16 @@ export async function startPostgres(extraConf: Record<string, string> = {}): Pro
   const host = '127.0.0.1';
   const adminUrl = `postgres://postgres@${host}:${port}/postgres`;
   // pg_ctl daemonises the server, so the test process holds no handle to it; -w waits until it accepts.
-  const [cmd, args] = asPgUser(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-l', join(root, 'server.log'), '-w', '-t', '60', 'start']);
+  const [cmd, args] = asPgUser(join(PG_BIN, 'pg_ctl'), [
+    '-D',
+    dataDir,
+    '-l',
+    join(root, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   try {
     execFileSync(cmd, args, { stdio: 'pipe' });
   } catch (error) {
