@@ -7,3 +7,5 @@ export * from './sql/extract.js';
 export type * from './sql/extract-types.js';
 export * from './sql/index.js';
 export * from './workload/types.js';
+export * as mongo from './mongo/index.js';
+export * from './workload/load.js';
