@@ -26,12 +26,14 @@ import { runCli } from '../../support/cli.js';
  * rewrites run on the same data with the same results as the loop.
  */
 
-const SCALE = 0.5;
+const SCALE = 1;
 const [PARENT, CHILD] = (() => {
   const w = demoWorkload(SCALE);
   return [w.find((q) => q.id === 'n-plus-one-parent')!, w.find((q) => q.id === 'n-plus-one-child')!];
 })();
 const END = "SELECT 'dbsage-n-plus-one-end'";
+/** Parent rows per loop: the demo parent's LIMIT. */
+const N = Number(/LIMIT (\d+)/.exec(PARENT!.sql)![1]);
 
 type Row = Record<string, unknown>;
 
@@ -73,7 +75,7 @@ describe.skipIf(!postgresAvailable())('N+1: the demo loop found by runtime, log 
     await buildDemoDatabase((sql) => admin.query(sql), SCALE);
     // Some parents without children, so the comparison covers the LEFT JOIN's empty side too.
     await admin.query(
-      'DELETE FROM user_teams WHERE user_id IN (SELECT id FROM users ORDER BY created_at DESC LIMIT 50 OFFSET 45)',
+      `DELETE FROM user_teams WHERE user_id IN (SELECT id FROM users ORDER BY created_at DESC LIMIT ${N} OFFSET ${N - 5})`,
     );
     await admin.query('SELECT pg_stat_statements_reset()');
     await admin.end();
@@ -110,19 +112,19 @@ describe.skipIf(!postgresAvailable())('N+1: the demo loop found by runtime, log 
     expect(f!.remediation?.sql).toMatch(/json_agg\(.*\) FILTER \(WHERE ut\.user_id IS NOT NULL\)/);
   }
 
-  it('runtime: instrument(pool) reports the loop at request end (50 children after the parent, ≥ 50 ms)', () => {
-    expect(loop.parents).toHaveLength(50);
+  it('runtime: instrument(pool) reports the loop at request end (a child per parent row, ≥ 50 ms)', () => {
+    expect(loop.parents).toHaveLength(N);
     expect(runtime).toHaveLength(1);
     expect(runtime[0]).toMatchObject({
       request: 'GET /users',
       parentQuery: PARENT!.sql,
       childQuery: CHILD!.sql,
-      count: 50,
+      count: N,
     });
     expect(runtime[0]!.totalMillis!).toBeGreaterThanOrEqual(50);
     expect(runtimeFindings).toHaveLength(1);
     expectDemoNPlusOne(runtimeFindings[0], 'runtime');
-    expect(runtimeFindings[0]!.evidence).toMatchObject({ childCalls: 50, seenIn: 'GET /users' });
+    expect(runtimeFindings[0]!.evidence).toMatchObject({ childCalls: N, seenIn: 'GET /users' });
   });
 
   it('pg_stat_statements: the child calls match the parent rows and the child filters the FK to users', async () => {
@@ -130,8 +132,8 @@ describe.skipIf(!postgresAvailable())('N+1: the demo loop found by runtime, log 
     const findings = await findNPlusOneFromStatements(statsFromWorkload(workload), { client, catalog });
     const f = findings.find((x) => x.fingerprint === runtimeFindings[0]!.fingerprint);
     expectDemoNPlusOne(f, 'pg_stat_statements');
-    expect(f!.evidence).toMatchObject({ childCalls: 50, parentCalls: 1, parentRows: 50, callsPerParentRow: 1 });
-    // pg_stat_statements normalised LIMIT 50 into a parameter: the rewrite keeps it as $1.
+    expect(f!.evidence).toMatchObject({ childCalls: N, parentCalls: 1, parentRows: N, callsPerParentRow: 1 });
+    // pg_stat_statements normalised the LIMIT constant into a parameter: the rewrite keeps it as $1.
     expect(f!.remediation?.sql).toMatch(/LIMIT \$1/);
     expect(findings).toHaveLength(1);
   });
@@ -143,7 +145,7 @@ describe.skipIf(!postgresAvailable())('N+1: the demo loop found by runtime, log 
     const findings = await findNPlusOneInStreams(streamsFromLogSessions(sessions), 'log', { client, catalog });
     expect(findings).toHaveLength(1);
     expectDemoNPlusOne(findings[0], 'log');
-    expect(findings[0]!.evidence.childCalls).toBe(50);
+    expect(findings[0]!.evidence.childCalls).toBe(N);
     expect(findings[0]!.evidence.childTotalMillis as number).toBeGreaterThanOrEqual(50);
     expect(findings[0]!.fingerprint).toBe(runtimeFindings[0]!.fingerprint);
   });
@@ -164,7 +166,7 @@ describe.skipIf(!postgresAvailable())('N+1: the demo loop found by runtime, log 
     // The pg_stat_statements form ($1 for the LIMIT) gives the same rows with the original constant.
     const workload = await readPgStatStatements(client);
     const [pgss] = await findNPlusOneFromStatements(statsFromWorkload(workload), { client, catalog });
-    expect((await pool.query(pgss!.remediation!.sql!, [50])).rows).toEqual(rows);
+    expect((await pool.query(pgss!.remediation!.sql!, [N])).rows).toEqual(rows);
   });
 
   it('the = ANY batching rewrite returns the same children per parent in one query', async () => {
