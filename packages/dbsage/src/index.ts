@@ -9,3 +9,4 @@ export * from './sql/index.js';
 export * from './workload/types.js';
 export * as mongo from './mongo/index.js';
 export * from './workload/load.js';
+export * from './instrument.js';

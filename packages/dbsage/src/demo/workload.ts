@@ -87,5 +87,10 @@ export function demoWorkload(scale: number): DemoQuery[] {
       runs: 60,
     },
   ];
-  return queries.map((q) => ({ ...q, runs: Math.max(2, Math.round(q.runs * Math.min(1, scale * 4))) }));
+  const scaled = queries.map((q) => ({ ...q, runs: Math.max(2, Math.round(q.runs * Math.min(1, scale * 4))) }));
+  // The N+1 loop runs the child once per parent row, as the application would (25 rows per parent run).
+  const parent = scaled.find((q) => q.id === 'n-plus-one-parent')!;
+  const child = scaled.find((q) => q.id === 'n-plus-one-child')!;
+  child.runs = parent.runs * 25;
+  return scaled;
 }
