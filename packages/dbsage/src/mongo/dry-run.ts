@@ -1,6 +1,5 @@
-import { calculateObjectSize, EJSON } from 'bson';
+import { calculateObjectSize, deserialize, EJSON, serialize } from 'bson';
 import { Aggregator } from 'mingo';
-import { toNative } from './samples.js';
 import type { MongoDocument } from './types.js';
 
 type Stage = Readonly<Record<string, unknown>>;
@@ -45,11 +44,38 @@ export interface DryRunOptions {
   collections?: (name: string) => readonly MongoDocument[] | undefined;
 }
 
-const sizeOf = (docs: readonly MongoDocument[]) => {
+/**
+ * BSON size of documents, exact, with the sizes of shared sub-values cached: `$unwind` and `$lookup` emit many
+ * documents that share the same arrays and sub-documents, and measuring each copy again is what would dominate
+ * a dry run.
+ */
+export function sizeMeter(): (doc: MongoDocument) => number {
+  const cache = new WeakMap<object, number>();
+  const valueBytes = (v: unknown): number => {
+    if (typeof v === 'object' && v !== null) {
+      const hit = cache.get(v);
+      if (hit !== undefined) return hit;
+      const n = calculateObjectSize({ '': v }) - 7; // header 4, type 1, empty key 1, terminator 1
+      cache.set(v, n);
+      return n;
+    }
+    return calculateObjectSize({ '': v }) - 7;
+  };
+  return (doc) => {
+    let n = 5;
+    for (const [k, v] of Object.entries(doc)) {
+      if (v === undefined) continue;
+      n += 2 + Buffer.byteLength(k) + valueBytes(v);
+    }
+    return n;
+  };
+}
+
+const sizeOf = (docs: readonly MongoDocument[], measure: (d: MongoDocument) => number) => {
   let bytes = 0;
   let max = 0;
   for (const d of docs) {
-    const s = calculateObjectSize(d);
+    const s = measure(d);
     bytes += s;
     if (s > max) max = s;
   }
@@ -66,7 +92,8 @@ export function dryRun(
   documents: readonly MongoDocument[],
   options: DryRunOptions = {},
 ): DryRun {
-  const inputSize = sizeOf(documents);
+  const measure = sizeMeter();
+  const inputSize = sizeOf(documents, measure);
   const resolver = (name: string) => (options.collections?.(name) ?? []).map((d) => structuredCloneBson(d));
   let current: MongoDocument[] = documents.map((d) => structuredCloneBson(d));
   const stages: StageRun[] = [];
@@ -88,7 +115,7 @@ export function dryRun(
         collectionResolver: resolver,
       });
       current = agg.run(current) as MongoDocument[];
-      const { bytes, max } = sizeOf(current);
+      const { bytes, max } = sizeOf(current, measure);
       stages.push({ index, operator, documents: current.length, bytes, maxDocumentBytes: max });
     } catch (error) {
       stopped = `not evaluated: ${(error as Error).message}`;
@@ -103,9 +130,9 @@ export function dryRun(
   };
 }
 
-/** Deep copy that keeps BSON types (ObjectId, Date, Long…) as they are. */
+/** Deep copy through BSON: keeps ObjectId, Date, Binary…; numbers stay numbers (Longs only when exact). */
 function structuredCloneBson(doc: MongoDocument): MongoDocument {
-  return toNative(EJSON.deserialize(EJSON.serialize(doc, { relaxed: false }), { relaxed: false })) as MongoDocument;
+  return deserialize(serialize(doc)) as MongoDocument;
 }
 
 /** Canonical text of a document: Extended JSON (canonical), key order kept (it is significant in BSON). */

@@ -1,6 +1,6 @@
-import { ObjectId } from 'bson';
+import { Binary, calculateObjectSize, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { dryRun, isOrdered, sameResult } from '../../../src/mongo/dry-run.js';
+import { dryRun, isOrdered, sameResult, sizeMeter } from '../../../src/mongo/dry-run.js';
 import { projectDryRun } from '../../../src/mongo/pipeline-lint.js';
 import { dataset } from './dataset.js';
 
@@ -54,6 +54,29 @@ describe('dryRun', () => {
     expect(sameResult([{ a: 1, b: 2 }], [{ b: 2, a: 1 }], false)).toBe(false); // key order is part of a BSON document
     expect(isOrdered([{ $group: { _id: 1 } }, { $sort: { a: 1 } }, { $limit: 1 }])).toBe(true);
     expect(isOrdered([{ $sort: { a: 1 } }, { $group: { _id: 1 } }])).toBe(false);
+  });
+});
+
+describe('sizeMeter', () => {
+  it('measures exact BSON sizes, also for documents sharing sub-values', () => {
+    const shared = { list: Array.from({ length: 50 }, (_, i) => ({ i, at: new Date(i) })) };
+    const docs = [
+      {
+        a: 1,
+        b: 'x',
+        c: [1, 2, { d: new Date() }],
+        e: new ObjectId(),
+        f: null,
+        g: 1.5,
+        h: 2 ** 40,
+        i: new Binary(Buffer.alloc(9)),
+        ünï: { k: 'v' },
+      },
+      { _id: 1, shared },
+      { _id: 2, shared, extra: true },
+    ];
+    const measure = sizeMeter();
+    expect(docs.map(measure)).toEqual(docs.map((d) => calculateObjectSize(d)));
   });
 });
 
