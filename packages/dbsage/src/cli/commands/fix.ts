@@ -38,7 +38,7 @@ export const command: CommandModule = {
       .description(
         `apply a doctor finding's remediation after confirmation (runs only: ${SAFE_FIX_STATEMENTS.join('; ')})`,
       )
-      .argument('<fingerprint>', 'the finding fingerprint from dbsage doctor (e.g. duplicate-index:1a2b…)')
+      .argument('<fingerprint>', 'the finding fingerprint from dbsage doctor (e.g. exact-duplicate-index:1a2b…)')
       .argument('[target]', 'postgres:// URL (default: DATABASE_URL or PG* environment)')
       .option('--yes', 'apply without asking (required when stdin is not a terminal)')
       .option(

@@ -4,7 +4,7 @@ import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb, maxSeverity } from '../severity.js';
 import { USER_SCHEMAS } from '../sources.js';
-import { query } from '../state.js';
+import { doctorState, query } from '../state.js';
 import { formatBytes, round } from '../units.js';
 
 interface Estimate {
@@ -104,11 +104,11 @@ export const tableBloat = defineCheck({
                 + ceil(cols.data_width / 8) * 8 + 4 AS tuple_bytes
          FROM t JOIN cols ON cols.oid = t.oid`,
     );
-    const skipped: string[] = [];
+    const skipped: { name: string; pages: number }[] = [];
     const estimates: Estimate[] = [];
     for (const r of rows) {
       if (!r.complete) {
-        skipped.push(`${String(r.schema)}.${String(r.name)}`);
+        skipped.push({ name: `${String(r.schema)}.${String(r.name)}`, pages: Number(r.relpages) });
         continue;
       }
       const bs = Number(r.bs);
@@ -218,7 +218,12 @@ export const tableBloat = defineCheck({
         }),
       );
     }
-    if (skipped.length > 0) ctx.log(`table-bloat: ${skipped.length} table(s) without complete pg_stats skipped`);
+    if (skipped.length > 0) {
+      const largest = [...skipped].sort((a, b) => b.pages - a.pages).slice(0, 3);
+      doctorState(ctx).notes.add(
+        `table-bloat: ${skipped.length} table(s) have columns without statistics and were not estimated (largest: ${largest.map((t) => t.name).join(', ')}); ANALYZE them.`,
+      );
+    }
     return findings;
   },
 });
