@@ -311,6 +311,7 @@ function isSystemRelation(schema: string | undefined, name: string): boolean {
 function references(ast: AstNode): { relations: { schema: string | undefined; name: string }[]; functions: string[] } {
   const relations: { schema: string | undefined; name: string }[] = [];
   const functions: string[] = [];
+  const cteNames = new Set<string>();
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) {
       for (const x of node) walk(x);
@@ -321,6 +322,7 @@ function references(ast: AstNode): { relations: { schema: string | undefined; na
     if (o.RangeVar) {
       relations.push({ schema: o.RangeVar.schemaname, name: o.RangeVar.relname });
     }
+    if (o.CommonTableExpr?.ctename) cteNames.add(o.CommonTableExpr.ctename);
     if (o.FuncCall) {
       const parts = (o.FuncCall.funcname ?? []) as AstNode[];
       const last = parts[parts.length - 1]?.String?.sval;
@@ -329,7 +331,9 @@ function references(ast: AstNode): { relations: { schema: string | undefined; na
     for (const k in o) walk(o[k]);
   };
   walk(ast);
-  return { relations, functions };
+  // A CTE's name read in FROM is not a table: `WITH idx AS (SELECT … FROM pg_index) SELECT … FROM idx` reads
+  // only the catalog.
+  return { relations: relations.filter((r) => r.schema !== undefined || !cteNames.has(r.name)), functions };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fingerprintSql, loadParser, parseRaw } from '../../../src/sql/parser.js';
+import { fingerprintSql, loadParser, parseRaw, parseStatement } from '../../../src/sql/parser.js';
 import {
   computeShape,
   exclusionReason,
@@ -143,5 +143,13 @@ describe('exclusionReason', () => {
     expect(reason('SELECT refresh_totals(42)')).toBeNull();
     expect(reason('CALL archive_orders()')).toBeNull();
     expect(reason('COPY t FROM STDIN')).toBeNull();
+  });
+});
+
+describe('catalog-only statements behind CTEs', () => {
+  it('a CTE over pg_catalog read by name is still catalog-only; one over a user table is workload', async () => {
+    await loadParser();
+    expect(exclusionReason(parseStatement('WITH idx AS (SELECT * FROM pg_index) SELECT count(*) FROM idx'))).toBe('system-catalog');
+    expect(exclusionReason(parseStatement('WITH o AS (SELECT * FROM orders) SELECT count(*) FROM o'))).toBeNull();
   });
 });
