@@ -149,7 +149,9 @@ describe('exclusionReason', () => {
 describe('catalog-only statements behind CTEs', () => {
   it('a CTE over pg_catalog read by name is still catalog-only; one over a user table is workload', async () => {
     await loadParser();
-    expect(exclusionReason(parseStatement('WITH idx AS (SELECT * FROM pg_index) SELECT count(*) FROM idx'))).toBe('system-catalog');
+    expect(exclusionReason(parseStatement('WITH idx AS (SELECT * FROM pg_index) SELECT count(*) FROM idx'))).toBe(
+      'system-catalog',
+    );
     expect(exclusionReason(parseStatement('WITH o AS (SELECT * FROM orders) SELECT count(*) FROM o'))).toBeNull();
   });
 });
