@@ -76,6 +76,11 @@ export interface StatementCandidates {
 export interface CandidateSet {
   candidates: Map<string, IndexCandidate>;
   perStatement: Map<string, StatementCandidates>;
+  /**
+   * Key prefixes of composite B-trees that no statement asked for directly: the search tries one only once a
+   * composite it is a prefix of does not fit the budget (the leading columns often keep most of the gain).
+   */
+  fallbacks: Set<string>;
 }
 
 const EQ_OPS = new Set(['=', 'IN', 'IS NULL']);
@@ -180,6 +185,7 @@ export function generateCandidates(
   const o = { ...DEFAULTS, ...options };
   const candidates = new Map<string, IndexCandidate>();
   const perStatement = new Map<string, StatementCandidates>();
+  const fallbacks = new Set<string>();
   const taken = new Set<string>();
   for (const t of catalog.tables) for (const ix of t.indexes) taken.add(ix.name);
 
@@ -187,17 +193,24 @@ export function generateCandidates(
     const entry: StatementCandidates = { statementId: st.id, candidateIds: [], servedBy: [], noSargable: true };
     perStatement.set(st.id, entry);
     if (st.unsupported) continue;
-    const add = (table: Table, parts: Omit<IndexCandidate, 'id' | 'name' | 'schema' | 'table'>) => {
+    const add = (table: Table, parts: Omit<IndexCandidate, 'id' | 'name' | 'schema' | 'table'>, fallback = false) => {
       if (parts.keys.length === 0) return;
       entry.noSargable = false;
       const probe = makeCandidate({ ...parts, schema: table.schema, table: table.name }, taken);
       const serving = existingServing(probe, table);
       if (serving) {
-        if (!entry.servedBy.includes(serving.name)) entry.servedBy.push(serving.name);
+        if (!fallback && !entry.servedBy.includes(serving.name)) entry.servedBy.push(serving.name);
         return;
       }
       const existing = candidates.get(probe.id);
-      if (existing) {
+      if (fallback) {
+        if (!existing) {
+          candidates.set(probe.id, probe);
+          taken.add(probe.name);
+          fallbacks.add(probe.id);
+        }
+      } else if (existing) {
+        fallbacks.delete(probe.id);
         const kinds = [...new Set([...existing.kinds, ...parts.kinds])] as CandidateKind[];
         candidates.set(probe.id, Object.freeze({ ...existing, kinds }));
       } else {
@@ -208,7 +221,7 @@ export function generateCandidates(
     };
     for (const table of st.tables) generateForTable(st, table, catalog, o, add);
   }
-  return { candidates, perStatement };
+  return { candidates, perStatement, fallbacks };
 }
 
 function generateForTable(
@@ -216,7 +229,7 @@ function generateForTable(
   table: Table,
   catalog: Catalog,
   o: Required<CandidateOptions>,
-  add: (table: Table, parts: Omit<IndexCandidate, 'id' | 'name' | 'schema' | 'table'>) => void,
+  add: (table: Table, parts: Omit<IndexCandidate, 'id' | 'name' | 'schema' | 'table'>, fallback?: boolean) => void,
 ): void {
   const m = st.model;
   const onTable = (name: string | null, schema: string | null = null) =>
@@ -327,10 +340,15 @@ function generateForTable(
   };
   const composite = compose(eq);
   pushBtree(composite, null, [], []);
+  // Its key prefixes, as fallbacks for a budget the composite does not fit.
+  for (let n = composite.length - 1; n >= 1; n--) {
+    const keys = composite.slice(0, n);
+    add(table, btree(keys, [], null, [], kindsOf(keys)), true);
+  }
   // Partial variant: a constant equality on a rare value of a skewed, low-cardinality column.
   for (const e of eq) {
     const p = e.predicate;
-    if (!p || p.op !== '=' || p.value.kind !== 'const' || !p.column || p.expression !== null) continue;
+    if (p?.op !== '=' || p.value.kind !== 'const' || !p.column || p.expression !== null) continue;
     const lit = literal(p.value.value);
     if (lit === null) continue;
     const freq = valueFrequency(catalog, table, p.column, String(p.value.value));

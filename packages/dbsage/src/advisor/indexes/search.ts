@@ -35,6 +35,11 @@ export interface SearchOptions {
    */
   deferred?: ReadonlySet<string>;
   ensure?: (ids: readonly string[]) => Promise<void>;
+  /**
+   * Key prefixes of composite B-trees, tried only once a candidate that extends them is budget-blocked (registered
+   * with `ensure` when first tried).
+   */
+  fallbacks?: ReadonlySet<string>;
   /** Candidate ids generated for each statement (the widening rule only widens for a statement it covers). */
   statementCandidates?: ReadonlyMap<string, readonly string[]>;
   onProgress?: (label: string, fraction?: number) => void;
@@ -84,7 +89,10 @@ export async function searchIndexes(
   const deadline = started + options.timeLimitMillis;
   const minGain = options.minGainFraction * ev.totalWeight();
   const deferred = options.deferred ?? new Set<string>();
-  const ids = [...candidates.keys()].filter((id) => ev.size(id) > 0 || deferred.has(id)).sort();
+  const fallbacks = options.fallbacks ?? new Set<string>();
+  const ids = [...candidates.keys()]
+    .filter((id) => ev.size(id) > 0 || deferred.has(id) || fallbacks.has(id))
+    .sort();
   const steps: SearchStep[] = [];
   const budgetBlocked = new Set<string>();
   const writeRejected = new Set<string>();
@@ -128,14 +136,23 @@ export async function searchIndexes(
     return true;
   };
 
+  /** A fallback prefix is open once a candidate extending it did not fit the budget. */
+  const unlocked = (id: string): boolean => {
+    if (!fallbacks.has(id)) return true;
+    const c = candidates.get(id)!;
+    for (const b of budgetBlocked) if (extendsCandidate(c, candidates.get(b)!)) return true;
+    return false;
+  };
+
   const extend = async (): Promise<void> => {
     for (;;) {
       if (timeUp()) return;
       let best: { next: string[]; id: string; replaced?: string; gain: number; ratio: number } | null = null;
+      const locked = ids.filter((id) => !unlocked(id));
       let i = 0;
       for (const id of ids) {
         options.onProgress?.('searching index configurations', Math.min(0.99, i++ / ids.length));
-        if (config.includes(id)) continue;
+        if (config.includes(id) || !unlocked(id)) continue;
         const c = candidates.get(id)!;
         const moves: { next: string[]; replaced?: string }[] = deferred.has(id) ? [] : [{ next: [...config, id] }];
         for (const x of config) {
@@ -143,7 +160,7 @@ export async function searchIndexes(
             moves.push({ next: [...config.filter((y) => y !== x), id], replaced: x });
         }
         if (moves.length === 0) continue;
-        if (deferred.has(id) && ev.size(id) === 0) {
+        if ((deferred.has(id) || fallbacks.has(id)) && ev.size(id) === 0) {
           await options.ensure?.([id]);
           if (ev.size(id) === 0) continue;
         }
@@ -174,7 +191,11 @@ export async function searchIndexes(
           }
         }
       }
-      if (!best) return;
+      if (!best) {
+        // A composite found too big in this pass may have opened a prefix this pass had already skipped.
+        if (locked.some(unlocked)) continue;
+        return;
+      }
       config = best.next;
       current = await ev.objective(config);
       budgetBlocked.delete(best.id);
@@ -255,7 +276,7 @@ export async function searchIndexes(
  */
 export function entryWidthFraction(c: IndexCandidate, catalog: Catalog): number {
   const table = findTable(catalog, c.table, c.schema);
-  if (!table || !table.rowEstimate || table.heapBytes <= 0) return 1;
+  if (!table?.rowEstimate || table.heapBytes <= 0) return 1;
   const width = (column: string) => columnStats(catalog, table, column)?.avgWidth ?? 16;
   let entry = 8;
   for (const k of c.keys) {

@@ -277,7 +277,11 @@ describe.skipIf(!postgresAvailable())('workload from PostgreSQL 15 logs', () => 
       for (const [id] of stderr) expect(id).toMatch(/^[0-9a-f]{8}\.[0-9a-f]+$/);
       // Simple-protocol autocommit statements are logged after their transaction ended: no transaction ids.
       // Extended-protocol executes are logged inside their implicit transaction: one virtual xid each.
-      const web = stderr.find(([, events]) => (events?.length ?? 0) > 2)![1] as [string, string | null, string | null][];
+      const web = stderr.find(([, events]) => (events?.length ?? 0) > 2)![1] as [
+        string,
+        string | null,
+        string | null,
+      ][];
       expect(web.slice(0, 7).map(([, vxid, xid]) => [vxid, xid])).toEqual(Array(7).fill([null, null]));
       const extended = web.slice(7).map(([, vxid]) => vxid);
       expect(extended).toHaveLength(7);
