@@ -17,6 +17,12 @@ export interface StatementPairingOptions {
   minChildCalls?: number;
   /** |child calls ÷ parent rows − 1| at most this. Default 0.5 (±50 %). */
   tolerance?: number;
+  /**
+   * A loop repeats the child several times per parent execution: child calls ÷ parent calls at least this.
+   * Default 5, the same repeat count as the runtime rule (after Sentry's N+1 detector); it keeps two unrelated
+   * statements whose counts merely line up (a search, then one detail query per search) from being paired.
+   */
+  minCallsPerParentCall?: number;
 }
 
 /** A child statement paired with the parent whose rows it is called for. */
@@ -40,13 +46,14 @@ export function detectFromStatements(
 ): StatementNPlusOne[] {
   const minCalls = options.minChildCalls ?? 20;
   const tolerance = options.tolerance ?? 0.5;
+  const perParentCall = options.minCallsPerParentCall ?? 5;
   const out: StatementNPlusOne[] = [];
   for (const child of stats) {
     if (child.calls < minCalls || !/^\s*select\b/i.test(child.query)) continue;
     let best: StatementNPlusOne | null = null;
     for (const parent of stats) {
       if (parent === child || parent.fingerprint === child.fingerprint || parent.rows <= 0) continue;
-      if (child.calls < 2 * parent.calls) continue;
+      if (child.calls < perParentCall * parent.calls) continue;
       const ratio = child.calls / parent.rows;
       if (Math.abs(ratio - 1) > tolerance) continue;
       const link = resolveLink(parent.query, child.query, catalog ? { catalog } : {});
