@@ -28,16 +28,17 @@ export function includeList(i: IndexInfo): number[] {
   return i.attnums.slice(i.keyCount);
 }
 
+const signatureCache = new WeakMap<IndexInfo, string>();
+
 /** Everything that makes two indexes identical, as one string (so duplicates are found by grouping, not pairs). */
 export function signature(i: IndexInfo): string {
-  return [
-    i.tableOid,
-    i.method,
-    i.predicate ?? '',
-    i.expressions ?? '',
-    keyList(i).join(','),
-    [...includeList(i)].sort((a, b) => a - b).join(','),
-  ].join('|');
+  let sig = signatureCache.get(i);
+  if (sig === undefined) {
+    const include = i.attnums.length > i.keyCount ? [...includeList(i)].sort((a, b) => a - b).join(',') : '';
+    sig = `${i.tableOid}|${i.method}|${i.predicate ?? ''}|${i.expressions ?? ''}|${keyList(i).join(',')}|${include}`;
+    signatureCache.set(i, sig);
+  }
+  return sig;
 }
 
 /** Same table, method, predicate and expressions: the only indexes worth comparing key by key. */

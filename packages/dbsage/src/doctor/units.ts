@@ -36,9 +36,11 @@ export function round(value: number, digits = 1): number {
   return Math.round(value * f) / f;
 }
 
+const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 /** `123456789` → `123,456,789` (xid ages, row counts). */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return COUNT_FORMAT.format(Math.round(n));
 }
 
 /** Parses a PostgreSQL memory setting value in its unit (`pg_settings.setting` + `unit`) into bytes. */

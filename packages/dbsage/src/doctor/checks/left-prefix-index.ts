@@ -55,7 +55,7 @@ export const leftPrefixIndex = defineCheck({
             ruleId: 'left-prefix-index',
             category: 'index',
             severity: wasteSeverity(redundant, o),
-            title: `Index ${qualifiedName(a.schema, a.name)} ${describeKeys(a)} is a left prefix of ${qualifiedName(b.schema, b.name)} ${describeKeys(b)}`,
+            title: `Index ${qualifiedName(a.schema, a.name)} ${describeKeys(redundant)} is a left prefix of ${qualifiedName(b.schema, b.name)} ${describeKeys(b)}`,
             summary:
               'Queries that use this index can use the longer one, which is maintained anyway, so this one costs writes and space for little benefit. Drop it after checking that the longer index serves the same queries well enough.',
             evidence: {

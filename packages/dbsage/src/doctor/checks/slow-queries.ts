@@ -75,7 +75,7 @@ export const slowQueries = defineCheck({
           remediation: {
             steps: [
               'Run EXPLAIN (ANALYZE, BUFFERS) on the statement with representative parameters.',
-              'Look for sequential scans on large tables, row-estimate errors and sorts spilling to disk; `dbsage advise` can propose and prove an index.',
+              'Look for sequential scans on large tables, row-estimate errors and sorts spilling to disk; `dbsage indexes` can propose and prove an index.',
             ],
           },
           object: `statement ${s.queryId}`,
