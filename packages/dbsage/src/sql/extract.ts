@@ -641,23 +641,7 @@ class Extractor {
 
   /** Builds the model for one statement node, accumulating into this extractor. */
   statementModel(node: AstNode, scope: Scope): ExtractedStatement {
-    const empty = (): ExtractedStatement => ({
-      kind: 'utility',
-      relations: [],
-      predicates: [],
-      joins: [],
-      groupBy: [],
-      orderBy: [],
-      limit: null,
-      offset: null,
-      selected: [],
-      write: null,
-      distinct: false,
-      aggregates: [],
-      ctes: [],
-      subqueries: 0,
-    });
-    const model = empty();
+    const model = emptyStatementModel();
     if (node.SelectStmt) {
       const s = node.SelectStmt;
       this.withClause(s.withClause, scope);
@@ -751,6 +735,26 @@ class Extractor {
     }
     return this.columnUse(node, scope);
   }
+}
+
+/** The model of a statement that reads and writes nothing (utility statements, unparseable input). */
+export function emptyStatementModel(): ExtractedStatement {
+  return {
+    kind: 'utility',
+    relations: [],
+    predicates: [],
+    joins: [],
+    groupBy: [],
+    orderBy: [],
+    limit: null,
+    offset: null,
+    selected: [],
+    write: null,
+    distinct: false,
+    aggregates: [],
+    ctes: [],
+    subqueries: 0,
+  };
 }
 
 /**

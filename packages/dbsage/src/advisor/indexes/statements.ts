@@ -1,6 +1,6 @@
 import { columnStats, findTable } from '../../catalog/lookup.js';
 import type { Catalog, Table } from '../../catalog/types.js';
-import { extractStatement } from '../../sql/extract.js';
+import { emptyStatementModel, extractStatement } from '../../sql/extract.js';
 import type { ExtractedStatement, ValueRef } from '../../sql/extract-types.js';
 import { type AstNode, loadParser, parseStatement } from '../../sql/parser.js';
 import type { Workload, WorkloadStatement } from '../../workload/types.js';
@@ -106,7 +106,7 @@ export function prepareStatement(s: WorkloadStatement, catalog: Catalog): Adviso
       params: null,
       paramSource: 'unavailable',
       paramCount: 0,
-      model: emptyModel(),
+      model: emptyStatementModel(),
       tables: [],
       unsupported: `does not parse: ${error instanceof Error ? error.message : String(error)}`,
     };
@@ -141,25 +141,6 @@ export function prepareStatement(s: WorkloadStatement, catalog: Catalog): Adviso
     unsupported = model.kind === 'insert' ? 'INSERT: no read an index could serve' : 'utility statement';
   } else if (tables.length === 0) unsupported = 'touches no table in the catalog';
   return { ...base, params, paramSource, paramCount, model, tables, unsupported };
-}
-
-function emptyModel(): ExtractedStatement {
-  return {
-    kind: 'utility',
-    relations: [],
-    predicates: [],
-    joins: [],
-    groupBy: [],
-    orderBy: [],
-    limit: null,
-    offset: null,
-    selected: [],
-    write: null,
-    distinct: false,
-    aggregates: [],
-    ctes: [],
-    subqueries: 0,
-  };
 }
 
 /** Prepares every statement of a workload (loads the parser once). */
