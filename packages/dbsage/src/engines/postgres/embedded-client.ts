@@ -6,7 +6,7 @@ import { uuid_ossp } from '@electric-sql/pglite/contrib/uuid_ossp';
 import { pgErrorFields, QueryError } from '../../errors.js';
 import type { PgClient, PinnedSession, Queryable, QueryOptions, QueryResult, TransactionOptions } from './client.js';
 import { Mutex } from './mutex.js';
-import { beginSql, type ResolvedTransactionOptions, resolveTransactionOptions } from './transaction-sql.js';
+import { type ResolvedTransactionOptions, resolveTransactionOptions, runTransactionOn } from './transaction-sql.js';
 import { INT8_OID, NUMERIC_OID, parseNumber } from './type-parsers.js';
 
 /** Options of the embedded engine. */
@@ -139,19 +139,10 @@ export class EmbeddedClient implements PgClient {
   }
 }
 
-async function runTransaction<T>(db: Db, o: ResolvedTransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  await db.exec(beginSql(o));
+function runTransaction<T>(db: Db, o: ResolvedTransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   const tx: Queryable = {
     query: <Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions) =>
       runOn(db, sql, params, opts) as Promise<QueryResult<Row>>,
   };
-  let result: T;
-  try {
-    result = await fn(tx);
-  } catch (error) {
-    await db.exec('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-  await db.exec(o.rollback ? 'ROLLBACK' : 'COMMIT');
-  return result;
+  return runTransactionOn((sql) => db.exec(sql), tx, o, fn);
 }

@@ -3,9 +3,9 @@ import { ConnectionError, pgErrorFields, QueryError } from '../../errors.js';
 import { hostPort, redactText, redactUrl } from '../../util/redact.js';
 import type { PgClient, PinnedSession, Queryable, QueryOptions, QueryResult, TransactionOptions } from './client.js';
 import {
-  beginSql,
   type ResolvedTransactionOptions,
   resolveTransactionOptions,
+  runTransactionOn,
   sessionSetupSql,
 } from './transaction-sql.js';
 import { INT8_OID, NUMERIC_OID, parseNumber } from './type-parsers.js';
@@ -172,24 +172,15 @@ export class ServerClient implements PgClient {
   }
 }
 
-async function runTransaction<T>(
+function runTransaction<T>(
   client: pg.PoolClient,
   o: ResolvedTransactionOptions,
   fn: (tx: Queryable) => Promise<T>,
   cancel: (pid: number) => Promise<void>,
 ): Promise<T> {
-  await runOn(client, beginSql(o), undefined, undefined, cancel);
   const tx: Queryable = {
     query: <Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions) =>
       runOn(client, sql, params, opts, cancel) as Promise<QueryResult<Row>>,
   };
-  let result: T;
-  try {
-    result = await fn(tx);
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-  await client.query(o.rollback ? 'ROLLBACK' : 'COMMIT');
-  return result;
+  return runTransactionOn((sql) => runOn(client, sql, undefined, undefined, cancel), tx, o, fn);
 }

@@ -1,4 +1,9 @@
-import { DEFAULT_LOCK_TIMEOUT_MILLIS, DEFAULT_STATEMENT_TIMEOUT_MILLIS, type TransactionOptions } from './client.js';
+import {
+  DEFAULT_LOCK_TIMEOUT_MILLIS,
+  DEFAULT_STATEMENT_TIMEOUT_MILLIS,
+  type Queryable,
+  type TransactionOptions,
+} from './client.js';
 
 /** Normalised transaction options with documented defaults. */
 export interface ResolvedTransactionOptions {
@@ -35,4 +40,26 @@ export function sessionSetupSql(o: ResolvedTransactionOptions): string {
   const st = Math.max(0, Math.trunc(o.statementTimeoutMillis));
   const lt = Math.max(0, Math.trunc(o.lockTimeoutMillis));
   return `SET default_transaction_read_only = ${o.readOnly ? 'on' : 'off'}; SET statement_timeout = ${st}; SET lock_timeout = ${lt}`;
+}
+
+/**
+ * The transaction protocol both engines follow: one round trip for BEGIN + timeouts, the caller's work, then
+ * ROLLBACK (read-only or asked to) or COMMIT; on failure always ROLLBACK and rethrow.
+ */
+export async function runTransactionOn<T>(
+  exec: (sql: string) => Promise<unknown>,
+  tx: Queryable,
+  o: ResolvedTransactionOptions,
+  fn: (tx: Queryable) => Promise<T>,
+): Promise<T> {
+  await exec(beginSql(o));
+  let result: T;
+  try {
+    result = await fn(tx);
+  } catch (error) {
+    await exec('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  await exec(o.rollback ? 'ROLLBACK' : 'COMMIT');
+  return result;
 }
