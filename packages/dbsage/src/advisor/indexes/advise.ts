@@ -53,7 +53,7 @@ export interface AdviseOptions extends CandidateOptions {
   scratch?: boolean;
   /** A statement cheaper than this (planner cost units) is `low-cost` (default 20). */
   minStatementCost?: number;
-  /** Minimum objective gain of a search move, as a fraction of the workload's total weight (default 0.002). */
+  /** Minimum gain of a search move, as a fraction of the workload weight the current set leaves (default 0.002). */
   minGainFraction?: number;
   /** A served statement must get at least this much cheaper (fraction, default 0.1). */
   minImprovement?: number;
@@ -181,7 +181,16 @@ export async function adviseIndexes(
   const candidateSet = generateCandidates(prepared, catalog, options);
   const candidates = candidateSet.candidates;
   const run = async (session: WhatIfSession) =>
-    evaluate(session, catalog, prepared, candidates, candidateSet.perStatement, options, progress);
+    evaluate(
+      session,
+      catalog,
+      prepared,
+      candidates,
+      candidateSet.perStatement,
+      candidateSet.fallbacks,
+      options,
+      progress,
+    );
 
   let out: Omit<AdvisorResult, 'wallMillis'>;
   if (engine === 'hypopg') {
@@ -215,6 +224,7 @@ export async function adviseIndexes(
     statements: AdvisorStatement[],
     cands: Map<string, IndexCandidate>,
     perStatement: ReturnType<typeof generateCandidates>['perStatement'],
+    fallbacks: ReadonlySet<string>,
     o: AdviseOptions,
     onProgress: (label: string, fraction?: number) => void,
   ): Promise<Omit<AdvisorResult, 'wallMillis'>> {
@@ -225,12 +235,15 @@ export async function adviseIndexes(
     const deferred = new Set<string>();
     for (const c of [...cands.values()]) {
       if (!c.kinds.includes('covering')) continue;
-      const narrow = [...cands.values()].some((n) => n.include.length === 0 && extendsCandidate(n, c));
+      const narrow = [...cands.values()].some(
+        (n) => n.include.length === 0 && !fallbacks.has(n.id) && extendsCandidate(n, c),
+      );
       if (!narrow) continue;
       if ((vm.get(`${c.schema}.${c.table}`) ?? 0) >= 0.5 || entryWidthFraction(c, cat) <= 0.5) deferred.add(c.id);
       else cands.delete(c.id);
     }
-    const eager = [...cands.values()].filter((c) => !deferred.has(c.id));
+    // Fallback prefixes are registered only when the search opens one (a composite did not fit the budget).
+    const eager = [...cands.values()].filter((c) => !deferred.has(c.id) && !fallbacks.has(c.id));
     onProgress(`building ${eager.length} candidate indexes (${session.engine})`, 0);
     await session.register(eager, (d, t) => onProgress(`what-if indexes (${session.engine})`, t ? d / t : 1));
     const candidateErrors: { name: string; error: string }[] = [];
@@ -251,6 +264,7 @@ export async function adviseIndexes(
       writeAware: o.writeAware ?? false,
       statementCandidates: new Map([...perStatement].map(([k, v]) => [k, v.candidateIds])),
       deferred,
+      fallbacks,
       ensure: async (ids) => {
         await session.register(ids.map((id) => cands.get(id)!));
         for (const id of ids) {

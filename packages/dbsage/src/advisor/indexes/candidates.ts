@@ -204,12 +204,15 @@ export function generateCandidates(
       }
       const existing = candidates.get(probe.id);
       if (fallback) {
+        // Not one of the statement's own candidates (per-statement lists stay as the decision tree gives them).
         if (!existing) {
           candidates.set(probe.id, probe);
           taken.add(probe.name);
           fallbacks.add(probe.id);
         }
-      } else if (existing) {
+        return;
+      }
+      if (existing) {
         fallbacks.delete(probe.id);
         const kinds = [...new Set([...existing.kinds, ...parts.kinds])] as CandidateKind[];
         candidates.set(probe.id, Object.freeze({ ...existing, kinds }));

@@ -2,6 +2,7 @@ import { findTable } from '../../catalog/lookup.js';
 import type { Catalog } from '../../catalog/types.js';
 import type { PinnedSession } from '../../engines/postgres/client.js';
 import { quoteIdent } from '../../engines/postgres/quote.js';
+import { btreeDedupFactor } from './btree-size.js';
 import { candidateDdl, type IndexCandidate } from './candidate.js';
 import { candidateServesPredicate } from './candidates.js';
 import { applyGinModel, type CostSettings, DEFAULT_COST_SETTINGS, estimateGinSizeBytes } from './gin-model.js';
@@ -111,8 +112,12 @@ export class HypopgSession implements WhatIfSession {
           `SELECT ${this.#fn('hypopg_relation_size')}($1)::int8 AS size`,
           [live.oid],
         );
+        // HypoPG sizes one tuple per row; PostgreSQL 13+ deduplicates equal keys (see btree-size.ts).
+        const table = findTable(this.#catalog, c.table, c.schema);
+        const factor = table ? btreeDedupFactor(c, table, this.#catalog, this.#serverVersionNum) : 1;
+        const raw = Number(size.rows[0]?.size ?? 0);
         this.#info.set(c.id, {
-          sizeBytes: Number(size.rows[0]?.size ?? 0),
+          sizeBytes: factor < 1 ? Math.ceil((raw * factor) / 8192) * 8192 : raw,
           sizeSource: 'hypopg',
           costSource: 'hypopg',
           error: null,

@@ -25,7 +25,7 @@ export interface SearchOptions {
   budgetBytes: number | null;
   /** Wall-clock limit for the whole search, ms. */
   timeLimitMillis: number;
-  /** A move must improve the objective by at least this fraction of the workload's total weight. */
+  /** A move must improve the objective by at least this fraction of the workload weight left by the current set. */
   minGainFraction: number;
   /** Add index maintenance to the objective and refuse indexes that break HOT updates for little gain. */
   writeAware: boolean;
@@ -87,12 +87,16 @@ export async function searchIndexes(
 ): Promise<SearchResult> {
   const started = performance.now();
   const deadline = started + options.timeLimitMillis;
-  const minGain = options.minGainFraction * ev.totalWeight();
+  const total = ev.totalWeight();
+  /**
+   * The smallest gain a move must bring: `minGainFraction` of the workload weight that is still left with the
+   * current configuration. Relative to what remains, not to the original total: once a dominant statement is
+   * served, the rest of the workload is what runs, and its improvements count in proportion to it.
+   */
+  const minGainAt = (objective: number) => options.minGainFraction * Math.min(total, Math.max(0, total - objective));
   const deferred = options.deferred ?? new Set<string>();
   const fallbacks = options.fallbacks ?? new Set<string>();
-  const ids = [...candidates.keys()]
-    .filter((id) => ev.size(id) > 0 || deferred.has(id) || fallbacks.has(id))
-    .sort();
+  const ids = [...candidates.keys()].filter((id) => ev.size(id) > 0 || deferred.has(id) || fallbacks.has(id)).sort();
   const steps: SearchStep[] = [];
   const budgetBlocked = new Set<string>();
   const writeRejected = new Set<string>();
@@ -147,6 +151,7 @@ export async function searchIndexes(
   const extend = async (): Promise<void> => {
     for (;;) {
       if (timeUp()) return;
+      const minGain = minGainAt(current);
       let best: { next: string[]; id: string; replaced?: string; gain: number; ratio: number } | null = null;
       const locked = ids.filter((id) => !unlocked(id));
       let i = 0;
@@ -218,7 +223,7 @@ export async function searchIndexes(
       if (timeUp()) break;
       const without = config.filter((y) => y !== x);
       const value = await ev.objective(without);
-      if (current - value < minGain && !indexOnlyWidened.has(x)) {
+      if (current - value < minGainAt(current) && !indexOnlyWidened.has(x)) {
         config = without;
         steps.push({ action: 'drop', candidateId: x, gain: value - current, sizeBytes: ev.size(x), objective: value });
         current = value;
@@ -235,7 +240,7 @@ export async function searchIndexes(
         const next = [...config.filter((y) => y !== x), id];
         if (!fits(next)) continue;
         const value = await ev.objective(next);
-        if (value - current >= minGain && writeCheck(id, value - current)) {
+        if (value - current >= minGainAt(current) && writeCheck(id, value - current)) {
           steps.push({
             action: 'swap',
             candidateId: id,
