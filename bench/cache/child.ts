@@ -15,23 +15,39 @@ const send = (m: unknown): void => {
 };
 const now = (): number => performance.timeOrigin + performance.now();
 
-process.on('message', async (msg: { type: string; key: string; concurrency?: number; expect?: unknown }) => {
+type Msg = { type: string; key: string; concurrency?: number; expect?: unknown; at?: number; loaderMillis?: number };
+process.on('message', async (msg: Msg) => {
   if (msg.type === 'go' && mode === 'stampede') {
+    // start barrier: sleep until just before the shared start time, then spin to it
+    const at = msg.at ?? Date.now();
+    if (at - Date.now() > 20) await sleep(at - Date.now() - 20);
+    while (Date.now() < at) {
+      // spin
+    }
+    const startedAt = performance.timeOrigin + performance.now();
     let loaderCalls = 0;
+    let firstLoaderAt: number | null = null;
     const results = await Promise.allSettled(
       Array.from({ length: msg.concurrency ?? 1000 }, () =>
         cache.getOrSet(
           msg.key,
           async () => {
             loaderCalls++;
-            await sleep(50);
+            firstLoaderAt ??= performance.timeOrigin + performance.now();
+            await sleep(msg.loaderMillis ?? 300);
             return { value: 'loaded' };
           },
           60_000,
         ),
       ),
     );
-    send({ type: 'done', loaderCalls, failures: results.filter((r) => r.status === 'rejected').length });
+    send({
+      type: 'done',
+      loaderCalls,
+      failures: results.filter((r) => r.status === 'rejected').length,
+      startedAt,
+      firstLoaderAt,
+    });
   } else if (msg.type === 'prime') {
     await cache.get(msg.key);
     await cache.get(msg.key);

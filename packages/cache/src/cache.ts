@@ -219,12 +219,24 @@ export class Cache {
       } catch (error) {
         this.#redisFailed('get', error);
       }
-      let found = bytes === null ? undefined : this.#inspect(bytes);
-      if (found instanceof Promise) found = await found;
-      if (found?.freshness === 'fresh') {
-        this.#l2Hit(key);
-        this.#l1Put(key, found.entry, seq);
-        return this.#ownValue(found.entry) as V;
+      if (bytes !== null) {
+        const decoded = decodeEnvelope(bytes);
+        if (decoded !== undefined && decoded.meta.tags.length === 0) {
+          // untagged entry (the common case): classified in place, no tag lookup, nothing more to await
+          if (classify(decoded.meta, Date.now(), 'valid') === 'fresh') {
+            const entry = newEntry(decoded.meta, decoded.payload);
+            this.#l2Hit(key);
+            this.#l1Put(key, entry, seq);
+            return this.#ownValue(entry) as V;
+          }
+        } else if (decoded !== undefined) {
+          const found = await this.#inspect(bytes);
+          if (found?.freshness === 'fresh') {
+            this.#l2Hit(key);
+            this.#l1Put(key, found.entry, seq);
+            return this.#ownValue(found.entry) as V;
+          }
+        }
       }
       this.#miss(key);
       return undefined;
@@ -1034,7 +1046,7 @@ export class Cache {
   }
 
   #endRead(): void {
-    if (--this.#readsInFlight === 0) this.#keySeq.clear();
+    if (--this.#readsInFlight === 0 && this.#keySeq.size > 0) this.#keySeq.clear();
   }
 
   #invalidateLocal(key: string): void {

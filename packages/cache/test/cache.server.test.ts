@@ -307,6 +307,21 @@ describe.skipIf(!redisOrSkip())('@dbsage/cache on a real Redis', () => {
     expect(await admin.get('unrelated')).toBe('1');
   });
 
+  it("honours the connection's keyPrefix on the L2 read path as on writes and scripts", async () => {
+    const ns = uniqueNamespace('prefix');
+    const prefixed = new Redis(server.port, '127.0.0.1', { keyPrefix: 'app1:' });
+    clients.push(prefixed);
+    const cache = createCache({ namespace: ns, redis: prefixed, l1: false });
+    caches.push(cache);
+    await cache.ready();
+    await cache.set('k', { v: 1 }, { ttl: '1m' });
+    expect(await admin.exists(`app1:${ns}:v{k}`)).toBe(1);
+    expect(await admin.exists(`${ns}:v{k}`)).toBe(0);
+    expect(await cache.get('k')).toEqual({ v: 1 });
+    expect(await cache.getOrSet('k', () => ({ v: 2 }))).toEqual({ v: 1 });
+    expect(cache.stats()).toMatchObject({ l2Hits: 2, misses: 0 });
+  });
+
   it('never closes a connection it did not create, and closes the one it created', async () => {
     const mine = connection();
     const borrowed = createCache({ namespace: uniqueNamespace('own'), redis: mine });
@@ -353,13 +368,18 @@ describe.skipIf(!redisOrSkip())('@dbsage/cache on a real Redis', () => {
           namespace: uniqueNamespace('slow'),
           redis: { url: slowServer.url, options: { retryStrategy: () => 50 } },
           commandTimeout: 100,
-          circuitBreaker: { failureThreshold: 2, resetTimeout: 300 },
+          circuitBreaker: { failureThreshold: 3, resetTimeout: 300 },
         });
         caches.push(cache);
         cache.on('error', (e) => errors.push(e.error.code));
         await cache.ready();
         await cache.set('k', 'cached');
         slowServer.pause();
+        // a plain get times out too (it has its own send path) and reads as a miss, fail-open
+        const tg = Date.now();
+        expect(await cache.get('absent')).toBeUndefined();
+        expect(Date.now() - tg).toBeLessThan(400);
+        expect(errors).toEqual(['E_REDIS_TIMEOUT']);
         const t0 = Date.now();
         expect(await cache.getOrSet('k2', () => 'from-loader')).toBe('from-loader');
         expect(Date.now() - t0).toBeLessThan(500);
