@@ -4,9 +4,13 @@
  */
 
 export {
+  type ExternalScope,
+  INSTRUMENT_SCOPES,
   type Instrumentation,
   type InstrumentOptions,
+  type InstrumentScopeMode,
   instrument,
+  isInstrumentScope,
   type PGliteLike,
   type PgPoolLike,
   type RequestReport,

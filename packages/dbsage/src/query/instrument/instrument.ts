@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { UsageError } from '../../errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { fingerprintSql, loadParser } from '../../sql/parser.js';
 import { detectInStream, type NPlusOneRuleOptions, type StreamEvent } from '../n-plus-one/detect-stream.js';
@@ -62,8 +63,46 @@ export interface RequestReport {
   nPlusOne: RuntimeNPlusOne[];
 }
 
+/** Named request-scoping modes of {@link instrument} (see {@link InstrumentOptions.scope}). */
+export const INSTRUMENT_SCOPES = ['als', 'none'] as const;
+/** Union of the named scoping modes. */
+export type InstrumentScopeMode = (typeof INSTRUMENT_SCOPES)[number];
+
+/**
+ * A request context the application already maintains, e.g. its own `AsyncLocalStorage` (pass it as is: it has
+ * `getStore()`), or a framework's request-context store. `getStore()` must return one object per request
+ * (identity matters; it is used as a WeakMap key) and undefined outside requests.
+ */
+export interface ExternalScope {
+  getStore(): object | undefined;
+}
+
+/** True for a valid {@link InstrumentOptions.scope} value. */
+export function isInstrumentScope(value: unknown): value is InstrumentScopeMode | ExternalScope {
+  return (
+    (typeof value === 'string' && (INSTRUMENT_SCOPES as readonly string[]).includes(value)) ||
+    (typeof value === 'object' && value !== null && typeof (value as ExternalScope).getStore === 'function')
+  );
+}
+
 /** Options of {@link instrument}, with documented defaults. */
 export interface InstrumentOptions {
+  /**
+   * How queries are tied to the request that ran them (for the N+1 rule and request reports). Pool health
+   * (acquire waits, counts, long checkouts) is recorded in every mode. Costs measured by `npm run bench:instrument`
+   * (SELECT $1 round trips on a local PostgreSQL, Node 20; see bench/results/instrument.json for the run):
+   *
+   * - `'als'` (default): dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`. On Node 20 an
+   *   enabled AsyncLocalStorage runs a promise hook on every promise the process creates, inside requests or
+   *   not: this is most of the overhead of this mode, and it is paid by the whole process while instrumented.
+   * - an {@link ExternalScope}: the application's own context (its AsyncLocalStorage or framework request
+   *   store). dbsage adds no AsyncLocalStorage and no hook; per query it calls `getStore()` and one WeakMap
+   *   lookup. A request ends when `runInRequest`'s function settles, when the `middleware()` response finishes,
+   *   or when you call {@link Instrumentation.endRequest} with the context.
+   * - `'none'`: no request tracking at all; `runInRequest` and `middleware` just run their function. No N+1
+   *   reports; pool health only, for the price of a few clock reads per checkout.
+   */
+  scope?: InstrumentScopeMode | ExternalScope;
   /** The N+1 rule: ≥ `minRepeats` (5) same-shape queries after a parent, ≥ `minTotalMillis` (50) together. */
   nPlusOne?: NPlusOneRuleOptions & { enabled?: boolean };
   /** Called at the end of every request scope. */
@@ -90,6 +129,12 @@ export interface Instrumentation {
     res: { once(e: string, l: () => void): unknown },
     next: () => void,
   ) => void;
+  /**
+   * Ends the request of an {@link ExternalScope} context now (N+1 rule, `onRequestEnd`), for applications whose
+   * requests do not go through `runInRequest` or `middleware`. `context` defaults to the current one. No-op in
+   * the other modes or when the context ran no query.
+   */
+  endRequest(context?: object): void;
   /** Pool health so far. */
   stats(): PoolStats;
   /** N+1 findings so far, with rewrites checked on `env.client` when given. */
@@ -113,12 +158,36 @@ function isPool(target: unknown): target is PgPoolLike {
 
 /**
  * Instruments a node-postgres `Pool` or a PGlite instance: every query is tagged with the current request
- * (AsyncLocalStorage), the N+1 rule runs when a request ends and reports through the callbacks, and for a pool
+ * (AsyncLocalStorage by default; see {@link InstrumentOptions.scope} for the cheaper modes), the N+1 rule runs when a request ends and reports through the callbacks, and for a pool
  * the acquire wait, active/idle/waiting counts and long checkouts (with the stack that took them) are recorded.
  * The hot path is a store lookup, two clock reads and a cached shape key per query.
  */
 export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentOptions = {}): Instrumentation {
-  const als = new AsyncLocalStorage<RequestStore>();
+  const scope = options.scope ?? 'als';
+  if (!isInstrumentScope(scope)) {
+    throw new UsageError(`instrument(): scope must be ${INSTRUMENT_SCOPES.join(', ')} or an object with getStore()`);
+  }
+  // Only the 'als' mode creates (and so enables) an AsyncLocalStorage: its promise hook is the main cost.
+  const als = scope === 'als' ? new AsyncLocalStorage<RequestStore>() : undefined;
+  const external = typeof scope === 'object' ? scope : undefined;
+  const externalStores = new WeakMap<object, RequestStore>();
+  let requestCounter = 0;
+  const newStore = (name: string): RequestStore => ({ name, events: [], started: performance.now(), queryMillis: 0 });
+  /** The store of the current request, or undefined outside requests (and always in 'none' mode). */
+  const currentStore: () => RequestStore | undefined = als
+    ? () => als.getStore()
+    : external
+      ? () => {
+          const ctx = external.getStore();
+          if (ctx === undefined || ctx === null) return undefined;
+          let store = externalStores.get(ctx);
+          if (store === undefined) {
+            store = newStore(`request-${++requestCounter}`);
+            externalStores.set(ctx, store);
+          }
+          return store;
+        }
+      : () => undefined;
   const shapes = new ShapeKeyCache();
   const rule = { ...(options.nPlusOne ?? {}) };
   const nPlusOneEnabled = options.nPlusOne?.enabled ?? true;
@@ -137,9 +206,13 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   const restorers: (() => void)[] = [];
   void loadParser().catch(() => undefined);
 
-  const record = (text: string, params: readonly unknown[] | null, startedAt: number, result: unknown): void => {
-    const store = als.getStore();
-    if (!store) return;
+  const record = (
+    store: RequestStore,
+    text: string,
+    params: readonly unknown[] | null,
+    startedAt: number,
+    result: unknown,
+  ): void => {
     const duration = performance.now() - startedAt;
     store.queryMillis += duration;
     if (store.events.length >= maxEvents) store.events.shift();
@@ -197,18 +270,11 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     });
   };
 
-  let requestCounter = 0;
-  // Not an async function: one promise fewer per request on the hot path.
-  const runInRequest = <T>(fn: () => T | Promise<T>, o: { name?: string } = {}): Promise<T> => {
-    const store: RequestStore = {
-      name: o.name ?? `request-${++requestCounter}`,
-      events: [],
-      started: performance.now(),
-      queryMillis: 0,
-    };
+  /** Runs `fn` and ends `store`'s request when it settles. Not an async function: one promise fewer per request. */
+  const runThenEnd = <T>(store: RequestStore, run: () => T | Promise<T>): Promise<T> => {
     let result: T | Promise<T>;
     try {
-      result = als.run(store, fn);
+      result = run();
     } catch (error) {
       endRequest(store);
       return Promise.reject(error);
@@ -225,6 +291,49 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     );
   };
 
+  const endExternal = (ctx: object | undefined): void => {
+    if (ctx === undefined || ctx === null) return;
+    const store = externalStores.get(ctx);
+    if (store === undefined) return;
+    externalStores.delete(ctx);
+    endRequest(store);
+  };
+
+  const runInRequest = <T>(fn: () => T | Promise<T>, o: { name?: string } = {}): Promise<T> => {
+    if (als) {
+      const store = newStore(o.name ?? `request-${++requestCounter}`);
+      return runThenEnd(store, () => als.run(store, fn));
+    }
+    if (external) {
+      const ctx = external.getStore();
+      if (ctx === undefined || ctx === null) return runThenEnd(newStore('(no request context)'), fn);
+      const store = currentStore()!;
+      if (o.name !== undefined) store.name = o.name;
+      let result: T | Promise<T>;
+      try {
+        result = fn();
+      } catch (error) {
+        endExternal(ctx);
+        return Promise.reject(error);
+      }
+      return Promise.resolve(result).then(
+        (value) => {
+          endExternal(ctx);
+          return value;
+        },
+        (error: unknown) => {
+          endExternal(ctx);
+          throw error;
+        },
+      );
+    }
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
   // --------------------------------------------------------------------------------------------- node-postgres
   const wrapClient = (client: PgClientLike & { [PATCHED]?: boolean }): void => {
     if (client[PATCHED]) return;
@@ -233,8 +342,8 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     // biome-ignore lint/suspicious/noExplicitAny: mirrors node-postgres' overloads
     client.query = function (this: unknown, config: any, values?: any, callback?: any): any {
       queries++;
-      if (!config || typeof config.submit === 'function' || !als.getStore())
-        return original.call(this, config, values, callback);
+      const store = config && typeof config.submit !== 'function' ? currentStore() : undefined;
+      if (store === undefined) return original.call(this, config, values, callback);
       const text: string = typeof config === 'string' ? config : config.text;
       const cb = typeof values === 'function' ? values : callback;
       const params: unknown[] | null =
@@ -246,18 +355,18 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
           config,
           typeof values === 'function' ? undefined : values,
           (err: unknown, res: unknown) => {
-            record(text, params, t0, err ? undefined : res);
+            record(store, text, params, t0, err ? undefined : res);
             cb(err, res);
           },
         );
       }
       return (original.call(this, config, values) as Promise<unknown>).then(
         (res) => {
-          record(text, params, t0, res);
+          record(store, text, params, t0, res);
           return res;
         },
         (err: unknown) => {
-          record(text, params, t0, undefined);
+          record(store, text, params, t0, undefined);
           throw err;
         },
       );
@@ -365,19 +474,21 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     const originalExec = db.exec;
     db.query = function (this: unknown, query: string, params?: unknown[], opts?: unknown) {
       queries++;
-      if (!als.getStore()) return originalQuery.call(this, query, params, opts);
+      const store = currentStore();
+      if (store === undefined) return originalQuery.call(this, query, params, opts);
       const t0 = performance.now();
       return originalQuery.call(this, query, params, opts).then((res) => {
-        record(query, params ?? null, t0, res);
+        record(store, query, params ?? null, t0, res);
         return res;
       });
     } as PGliteLike['query'];
     db.exec = function (this: unknown, query: string, opts?: unknown) {
       queries++;
-      if (!als.getStore()) return originalExec.call(this, query, opts);
+      const store = currentStore();
+      if (store === undefined) return originalExec.call(this, query, opts);
       const t0 = performance.now();
       return originalExec.call(this, query, opts).then((res) => {
-        record(query, null, t0, res[res.length - 1]);
+        record(store, query, null, t0, res[res.length - 1]);
         return res;
       });
     } as PGliteLike['exec'];
@@ -406,22 +517,33 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     runInRequest,
     middleware() {
       return (req, res, next) => {
-        const store: RequestStore = {
-          name: `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]}`,
-          events: [],
-          started: performance.now(),
-          queryMillis: 0,
-        };
+        const name = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]}`;
+        if (!als && !external) {
+          next();
+          return;
+        }
+        const ctx = external?.getStore();
+        const store = als ? newStore(name) : ctx === undefined || ctx === null ? undefined : currentStore();
+        if (store === undefined) {
+          next();
+          return;
+        }
+        store.name = name;
         let ended = false;
         const end = () => {
           if (ended) return;
           ended = true;
-          endRequest(store);
+          if (als) endRequest(store);
+          else endExternal(ctx);
         };
         res.once('finish', end);
         res.once('close', end);
-        als.run(store, next);
+        if (als) als.run(store, next);
+        else next();
       };
+    },
+    endRequest(context?: object) {
+      if (external) endExternal(context ?? external.getStore());
     },
     stats: () => stats(),
     async findings(env = {}) {
@@ -435,7 +557,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     restore() {
       for (const r of restorers.splice(0).reverse()) r();
       // An enabled AsyncLocalStorage adds work to every async resource of the process: switch it off.
-      als.disable();
+      als?.disable();
     },
   };
 }
