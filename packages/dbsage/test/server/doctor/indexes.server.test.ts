@@ -179,6 +179,13 @@ describe.skipIf(!hasTestPostgres())('doctor index checks on PostgreSQL 15', () =
     expect(Number(f?.evidence.expectedPages)).toBeLessThan(Number(f?.evidence.pages) / 5);
     expect(f?.remediation?.sql).toBe('REINDEX INDEX CONCURRENTLY ib_v;');
     expect(about(findings, 'index-bloat', 'ib2_v')).toEqual([]);
+    // fix: REINDEX INDEX CONCURRENTLY (outside a transaction block), after which the index is compact again.
+    const options = { 'index-bloat': { minBloatBytes: 0 } };
+    const results = await applyFix(client, await planFix(client, f!.fingerprint, { options }));
+    expect(results.map((r) => r.ok)).toEqual([true]);
+    const sizeAfter = Number((await db.admin.query("SELECT pg_relation_size('ib_v') AS s")).rows[0].s);
+    expect(sizeAfter).toBeLessThan(Number(f?.evidence.sizeBytes) / 4);
+    expect(about((await doctor(client, ['index-bloat'], options)).findings, 'index-bloat', 'public.ib_v')).toEqual([]);
   });
 
   it('unindexed-foreign-key: FK columns not leading an index; fix creates the index concurrently', async () => {
