@@ -16,9 +16,10 @@
  * arrangements: one pool shared by every variant (same connections and backends), and one identically
  * configured pool per variant. Reported per variant: the per-round time ratio vs bare in the same round
  * (median and interquartile range over rounds: load spikes move single rounds, not the median) and the ratio of
- * total times; plus the 1/5/15-minute load averages (`uptime`) before and after each arrangement.
+ * total times; the same ratios of the Node process's own CPU time (PostgreSQL excluded), which other load
+ * disturbs less than wall time; plus the 1/5/15-minute load averages (`uptime`) before and after each arrangement.
  *
- *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=1000 BENCH_CONCURRENCY=8)
+ *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=500 BENCH_CONCURRENCY=8)
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { type Instrumentation, instrument } from '../../packages/dbsage/src/inst
 import { startPostgres } from '../../test/support/postgres.js';
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100_000);
-const ROUND_QUERIES = Number(process.env.BENCH_ROUND_QUERIES ?? 1000);
+const ROUND_QUERIES = Number(process.env.BENCH_ROUND_QUERIES ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const WARMUP_ROUNDS = 3;
 const PER_REQUEST = 10;
@@ -42,10 +43,18 @@ type Variant = (typeof VARIANTS)[number];
 const ARRANGEMENTS = ['same-pool', 'separate-pools'] as const;
 type Arrangement = (typeof ARRANGEMENTS)[number];
 
-/** One round: `n` queries by CONCURRENCY workers, PER_REQUEST per request scope. Returns ms. */
+/** Node-process CPU time (user + system) of each turn, ms, parallel to the wall times: see `cpu` in the output. */
+let lastCpuMillis = 0;
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** One round: `n` queries by CONCURRENCY workers, PER_REQUEST per request scope. Returns wall ms. */
 async function round(pool: pg.Pool, n: number, scope: Scope): Promise<number> {
   let next = 0;
   const started = performance.now();
+  const cpu0 = cpuNow();
   const worker = async () => {
     while (next < n) {
       const start = next;
@@ -56,6 +65,7 @@ async function round(pool: pg.Pool, n: number, scope: Scope): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  lastCpuMillis = cpuNow() - cpu0;
   return performance.now() - started;
 }
 
@@ -120,20 +130,30 @@ async function main() {
   const own = Object.fromEntries(VARIANTS.map((v) => [v, new pg.Pool(config)])) as Record<Variant, pg.Pool>;
   const results: Record<string, unknown> = {};
   const allTimes: Record<Arrangement, Record<Variant, number[]>> = {} as never;
+  const allCpu: Record<Arrangement, Record<Variant, number[]>> = {} as never;
   try {
     for (const arrangement of ARRANGEMENTS) {
       const poolOf = (v: Variant) => (arrangement === 'same-pool' ? shared : own[v]);
       const loadBefore = load();
       for (let w = 0; w < WARMUP_ROUNDS; w++) for (const v of VARIANTS) await turn(v, poolOf(v), ROUND_QUERIES);
       const times = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
+      const cpu = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
       for (let r = 0; r < ROUNDS; r++) {
         for (let j = 0; j < VARIANTS.length; j++) {
           const v = VARIANTS[(r + j) % VARIANTS.length]!;
           times[v].push(await turn(v, poolOf(v), ROUND_QUERIES));
+          cpu[v].push(lastCpuMillis);
         }
       }
       allTimes[arrangement] = times;
-      results[arrangement] = { loadBefore, loadAfter: load(), variants: summarize(times) };
+      allCpu[arrangement] = cpu;
+      results[arrangement] = {
+        loadBefore,
+        loadAfter: load(),
+        variants: summarize(times),
+        // Node's own CPU per query (the PostgreSQL backends excluded): less disturbed by other processes' load
+        nodeCpuVariants: summarize(cpu),
+      };
     }
     // both arrangements together: the per-round ratios of every round
     const merged = Object.fromEntries(VARIANTS.map((v) => [v, ARRANGEMENTS.flatMap((a) => allTimes[a][v])])) as Record<
@@ -141,6 +161,12 @@ async function main() {
       number[]
     >;
     const combined = summarize(merged);
+    const combinedCpu = summarize(
+      Object.fromEntries(VARIANTS.map((v) => [v, ARRANGEMENTS.flatMap((a) => allCpu[a][v])])) as Record<
+        Variant,
+        number[]
+      >,
+    );
     const extOverApp = (a: Arrangement) => {
       const t = allTimes[a];
       const ratios = t.external.map((x, i) => (x / t['app-als'][i]! - 1) * 100).sort((x, y) => x - y);
@@ -162,6 +188,7 @@ async function main() {
       }),
       fmt(combined[v].perRoundVsBarePct.median),
       fmt(combined[v].totalVsBarePct),
+      fmt(combinedCpu[v].perRoundVsBarePct.median),
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ');
@@ -194,10 +221,12 @@ async function main() {
       defaultModeVsBarePct: combined.default.perRoundVsBarePct.median,
       targetPercent: 5,
       combined,
+      combinedNodeCpu: combinedCpu,
       externalOverAppAlsPct: external,
       ...results,
       nPlusOneReports,
       roundMillis: allTimes,
+      roundNodeCpuMillis: allCpu,
     };
     const file = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'instrument.json');
     mkdirSync(dirname(file), { recursive: true });
