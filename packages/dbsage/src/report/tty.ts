@@ -58,6 +58,7 @@ export function renderTty(report: Report, options: RenderOptions): string {
         }
       }
       out.push(`    ${f.summary}`);
+      out.push(`    ${c('gray', 'fingerprint:')} ${c('dim', f.fingerprint)}`);
       const ev = Object.entries(f.evidence).slice(0, 6);
       for (const [k, v] of ev) out.push(`    ${c('gray', `${k}:`)} ${evidenceLine(v)}`);
       const fixText = f.remediation?.sql ?? f.remediation?.code;
