@@ -63,7 +63,8 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function parseReloptions(v: unknown): Record<string, string> {
+/** Parses `pg_class.reloptions` (`{fillfactor=90,…}`) into a record. */
+export function parseReloptions(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!Array.isArray(v)) return out;
   for (const item of v as string[]) {

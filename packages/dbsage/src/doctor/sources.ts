@@ -3,6 +3,8 @@
  * columns are turned into the `--since` window here, in one place, so the checks read plain numbers and never
  * care whether they look at lifetime counters or a window.
  */
+
+import { parseReloptions } from '../catalog/introspect.js';
 import type { AnalyzerContext } from '../findings/registry.js';
 import { counterDelta, type Snapshot } from './snapshot.js';
 import { doctorState, memo, query } from './state.js';
@@ -300,16 +302,6 @@ export const TABLE_COUNTERS = [
   'idxBlksRead',
   'idxBlksHit',
 ] as const;
-
-function parseReloptions(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!Array.isArray(v)) return out;
-  for (const item of v as string[]) {
-    const eq = item.indexOf('=');
-    if (eq > 0) out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
 
 /** All user tables (lifetime counters). */
 export function rawTableStats(ctx: AnalyzerContext): Promise<readonly TableStats[]> {
