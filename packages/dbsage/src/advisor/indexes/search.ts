@@ -71,11 +71,16 @@ export interface SearchResult {
   objective: number;
 }
 
-/** True when `wide` extends `narrow`: same B-tree table and predicate, narrow's keys a prefix, INCLUDE ⊇. */
+/** True when `wide` strictly extends `narrow`: same B-tree table and predicate, narrow's keys a prefix, INCLUDE ⊇. */
 export function extendsCandidate(narrow: IndexCandidate, wide: IndexCandidate): boolean {
   if (narrow.id === wide.id || narrow.method !== 'btree' || !isKeyPrefix(narrow, wide)) return false;
   const wideCols = new Set([...wide.include, ...wide.keys.map((k) => k.column)]);
-  return narrow.include.every((i) => wideCols.has(i));
+  if (!narrow.include.every((i) => wideCols.has(i))) return false;
+  // Strictly wider: another key, or an INCLUDE column the narrow one lacks. INCLUDE order does not matter, so two
+  // covering variants that list the same columns in another order do not extend each other (else the search
+  // could replace one by the other forever).
+  const narrowCols = new Set([...narrow.include, ...narrow.keys.map((k) => k.column)]);
+  return wide.keys.length > narrow.keys.length || wide.include.some((i) => !narrowCols.has(i));
 }
 
 /** Runs greedy + local search. */
