@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { PgClient } from '../engines/postgres/client.js';
-import { openClient, resolveTarget } from '../engines/postgres/connect.js';
 import { UsageError } from '../errors.js';
 import { type Finding, isSeverity, SEVERITIES, type Severity, severityRank } from '../findings/finding.js';
 import { FORMATS, type Format, isFormat, type Report, render } from '../report/render.js';
@@ -62,6 +61,8 @@ export async function withClient<T>(
 ): Promise<T> {
   const statementTimeoutMillis = parseMillis(flags.statementTimeout, '--statement-timeout');
   const lockTimeoutMillis = parseMillis(flags.lockTimeout, '--lock-timeout');
+  // Loaded on demand: commands that never connect (lint without --db, parse, mongo offline) stay fast to start.
+  const { openClient, resolveTarget } = await import('../engines/postgres/connect.js');
   const client = await openClient(resolveTarget(targetArg, flags.embedded), {
     ...(statementTimeoutMillis === undefined ? {} : { statementTimeoutMillis }),
     ...(lockTimeoutMillis === undefined ? {} : { lockTimeoutMillis }),

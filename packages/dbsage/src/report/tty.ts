@@ -39,6 +39,8 @@ export function renderTty(report: Report, options: RenderOptions): string {
   const out: string[] = [c('bold', report.title) + (report.target ? c('dim', ` — ${report.target}`) : '')];
   for (const note of report.notes ?? []) out.push(c('yellow', `note: ${note}`));
   const findings = sortFindings(report.findings);
+  // Each source is split once, however many findings point into it.
+  const sourceLines = new Map<string, string[]>();
   for (const severity of [...SEVERITIES].reverse()) {
     const group = findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
@@ -49,7 +51,12 @@ export function renderTty(report: Report, options: RenderOptions): string {
       out.push(`  ${c(SEVERITY_STYLE[severity], '●')} ${c('bold', f.title)} ${c('dim', `[${f.ruleId}]`)}`);
       if (where) out.push(`    ${c('cyan', where)}`);
       if (loc && 'file' in loc) {
-        const line = report.sources?.get(loc.file)?.split('\n')[loc.line - 1];
+        let lines = sourceLines.get(loc.file);
+        if (!lines) {
+          lines = report.sources?.get(loc.file)?.split('\n') ?? [];
+          sourceLines.set(loc.file, lines);
+        }
+        const line = lines[loc.line - 1];
         if (line !== undefined) {
           out.push(`    ${c('dim', `${loc.line} |`)} ${line}`);
           out.push(
