@@ -15,9 +15,13 @@
  * baseline, the baseline's indexes that dbsage did not choose are left out one at a time to show which gives it
  * the edge.
  *
+ * The demo is also advised on embedded PostgreSQL (PGlite, real-index what-if; `--embedded no` skips it), and those
+ * sets are costed on the server like the others.
+ *
  * Options: --workloads demo,tpch,tpch19  --sf 0.1  --demo-scale 0.2  --budgets 2.5,5,10,20,40,80  --measure 10,40
  *          --seed 1  --timeout 60 (seconds per measured statement run)  --time-limit 60 (advisor search, seconds)
- * Writes bench/results/advisor.json and bench/results/advisor.svg, prints a table.
+ *          --embedded yes|no  --measure-edge yes|no  --name advisor
+ * Writes bench/results/<name>.json and .svg (`--name`, default `advisor`), prints a table.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -28,6 +32,7 @@ import { type AdvisorResult, adviseIndexes } from '../../packages/dbsage/src/adv
 import type { IndexCandidate } from '../../packages/dbsage/src/advisor/indexes/candidate.js';
 import { buildDemoDatabase } from '../../packages/dbsage/src/demo/build.js';
 import { replayDemoWorkload } from '../../packages/dbsage/src/demo/replay.js';
+import { EmbeddedClient } from '../../packages/dbsage/src/engines/postgres/embedded-client.js';
 import { ServerClient } from '../../packages/dbsage/src/engines/postgres/server-client.js';
 import { fingerprintSql, loadParser } from '../../packages/dbsage/src/sql/parser.js';
 import type { Workload } from '../../packages/dbsage/src/workload/types.js';
@@ -61,6 +66,12 @@ const options = {
   seed: Number(arg('seed', '1')),
   timeoutSeconds: Number(arg('timeout', '60')),
   timeLimitSeconds: Number(arg('time-limit', '60')),
+  /** Also run dbsage on embedded PostgreSQL (PGlite, real-index what-if) for the demo; its sets are costed here. */
+  embedded: arg('embedded', 'yes') !== 'no',
+  /** Measure the workload time behind a baseline's edge where dbsage does not dominate (yes|no). */
+  measureEdge: arg('measure-edge', 'yes') !== 'no',
+  /** Results file name (bench/results/<name>.json and .svg). */
+  name: arg('name', 'advisor'),
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -92,10 +103,23 @@ interface MethodAtBudget {
   statementsServed: number;
 }
 
+/** dbsage run on embedded PostgreSQL (what-if with real indexes in a rolled-back transaction) at one budget. */
+interface EmbeddedAtBudget {
+  rc: number;
+  count: number;
+  realBytes: number;
+  indexes: string[];
+  wallMillis: number;
+  whatIfCalls: number;
+  loadavg: number[];
+}
+
 interface BudgetResult {
   percent: number;
   budgetBytes: number;
   methods: Record<Method, MethodAtBudget>;
+  /** The demo only: dbsage on embedded PGlite, its set costed on this server like the others. */
+  embedded?: EmbeddedAtBudget;
   advisor: {
     wallMillis: number;
     whatIfCalls: number;
@@ -133,6 +157,8 @@ interface WorkloadResult {
       other: number;
       /** The baseline's RC with one of its indexes dbsage did not choose left out, the three that matter most first. */
       leaveOneOut: { index: string; rcWithout: number }[];
+      /** Measured workload time (ms) of the baseline's set, without its edge index, and of dbsage's set. */
+      measuredEdge?: { baselineMillis: number; withoutEdgeMillis: number; dbsageMillis: number };
     }[];
     maxAdvisorWallMillis: number;
   };
@@ -215,6 +241,38 @@ function subset(
   };
 }
 
+type EmbeddedSets = Map<number, { set: IndexCandidate[]; wallMillis: number; whatIfCalls: number; loadavg: number[] }>;
+
+/** dbsage on embedded PGlite with the same demo data (deterministic) and its own replay: one set per budget. */
+async function embeddedDemoSets(): Promise<EmbeddedSets> {
+  const out: EmbeddedSets = new Map();
+  log('  embedded (PGlite): building the demo database');
+  const client = await EmbeddedClient.open();
+  try {
+    await buildDemoDatabase((sql) => client.execWrite(sql), options.demoScale);
+    const workload = await replayDemoWorkload(client, options.demoScale);
+    for (const percent of options.budgets) {
+      const la = load();
+      const result = await adviseIndexes(client, workload, {
+        budget: { kind: 'fraction', fraction: percent / 100 },
+        timeLimitMillis: options.timeLimitSeconds * 1000,
+      });
+      log(
+        `  dbsage embedded: budget ${percent} %: ${result.recommendations.length} indexes, ${(result.wallMillis / 1000).toFixed(1)} s, ${result.whatIfCalls} what-if calls (${result.engine})`,
+      );
+      out.set(percent, {
+        set: result.recommendations.map((r) => r.candidate),
+        wallMillis: result.wallMillis,
+        whatIfCalls: result.whatIfCalls,
+        loadavg: la,
+      });
+    }
+  } finally {
+    await client.close();
+  }
+  return out;
+}
+
 /** Runs the workloads: the demo in its own database, both TPC-H variants on one loaded database. */
 async function runAll(adminUrl: string): Promise<WorkloadResult[]> {
   const results: WorkloadResult[] = [];
@@ -225,7 +283,9 @@ async function runAll(adminUrl: string): Promise<WorkloadResult[]> {
       log('\n== demo ==');
       const t0 = performance.now();
       const data = await prepareDemo(admin, client);
-      const r = await runWorkload('demo', admin, client, data, performance.now() - t0);
+      const loadMillis = performance.now() - t0;
+      const embedded = options.embedded ? await embeddedDemoSets() : undefined;
+      const r = await runWorkload('demo', admin, client, data, loadMillis, embedded);
       printTable(r);
       results.push(r);
     } finally {
@@ -263,6 +323,7 @@ async function runWorkload(
   client: ServerClient,
   data: { statements: BenchStatement[]; workload: Workload },
   loadMillis: number,
+  embedded?: EmbeddedSets,
 ): Promise<WorkloadResult> {
   const { statements, workload } = data;
   {
@@ -317,8 +378,10 @@ async function runWorkload(
     // Real indexes: build the union once, cost every set.
     const bench = new RealIndexBench(admin);
     log('  building the real indexes of every set');
-    const buildMillis = await bench.build([...[...sets.values()].map((s) => s.set), proposals], (label) =>
-      log(`    ${label}`),
+    const embeddedSets = [...(embedded?.values() ?? [])].map((e) => e.set);
+    const buildMillis = await bench.build(
+      [...[...sets.values()].map((s) => s.set), proposals, ...embeddedSets],
+      (label) => log(`    ${label}`),
     );
     const base = await bench.cost([], statements);
     const memo = new Map<string, SetCost>();
@@ -364,10 +427,25 @@ async function runWorkload(
           statementsServed: c.statements.filter((x) => x.indexes.length > 0).length,
         };
       }
+      const e = embedded?.get(percent);
+      let embeddedAt: EmbeddedAtBudget | undefined;
+      if (e) {
+        const c = await costOf(e.set);
+        embeddedAt = {
+          rc: round(c.cost / base.cost, 6),
+          count: e.set.length,
+          realBytes: c.bytes,
+          indexes: e.set.map((x) => x.id),
+          wallMillis: Math.round(e.wallMillis),
+          whatIfCalls: e.whatIfCalls,
+          loadavg: e.loadavg,
+        };
+      }
       budgets.push({
         percent,
         budgetBytes: result.budgetBytes!,
         methods,
+        ...(embeddedAt ? { embedded: embeddedAt } : {}),
         advisor: {
           wallMillis: Math.round(result.wallMillis),
           whatIfCalls: result.whatIfCalls,
@@ -420,12 +498,26 @@ async function runWorkload(
           leaveOneOut.push({ index: c.id, rcWithout: round(without, 6) });
         }
         leaveOneOut.sort((x, y) => y.rcWithout - x.rcWithout);
+        // Is the edge real? Measured workload time of the baseline's set, of it without that index, and of dbsage's
+        // set (not on the 22-query TPC-H, whose Q17/Q20 run for minutes without their index).
+        let measuredEdge: { baselineMillis: number; withoutEdgeMillis: number; dbsageMillis: number } | undefined;
+        const edge = leaveOneOut[0];
+        if (edge && name !== 'tpch' && options.measureEdge) {
+          log(`  measuring the edge of ${m} at ${b.percent} %: ${edge.index}`);
+          const t = (s: IndexCandidate[]) => bench.time(s, statements, 3, options.timeoutSeconds * 1000);
+          measuredEdge = {
+            baselineMillis: round((await t(set)).millis, 2),
+            withoutEdgeMillis: round((await t(set.filter((x) => x.id !== edge.index))).millis, 2),
+            dbsageMillis: round((await t(sets.get(key('dbsage', b.percent))!.set)).millis, 2),
+          };
+        }
         notDominated.push({
           percent: b.percent,
           method: m,
           dbsage: b.methods.dbsage.rc,
           other: b.methods[m].rc,
           leaveOneOut: leaveOneOut.slice(0, 3),
+          ...(measuredEdge ? { measuredEdge } : {}),
         });
       }
     }
@@ -484,13 +576,24 @@ function printTable(w: WorkloadResult): void {
       `${`${b.percent} %`.padEnd(7)} | ${cell(b.methods.dbsage)} | ${cell(b.methods.dexter)} | ${cell(b.methods.supabase)} | ${(b.advisor.wallMillis / 1000).toFixed(1).padStart(9)} | ${String(b.advisor.whatIfCalls).padStart(13)} | ${b.advisor.loadavg[0]}`,
     );
   }
+  if (w.budgets.some((b) => b.embedded)) {
+    lines.push(
+      `dbsage on embedded PGlite (real-index what-if), RC by budget: ${w.budgets
+        .map((b) =>
+          b.embedded
+            ? `${b.percent} %: ${b.embedded.rc.toFixed(4)} (${b.embedded.count} idx, ${(b.embedded.wallMillis / 1000).toFixed(1)} s)`
+            : `${b.percent} %: -`,
+        )
+        .join('; ')}`,
+    );
+  }
   for (const m of w.measured) {
     lines.push(
       `measured workload time, ${m.label}: ${(m.workloadMillis / 1000).toFixed(3)} s${m.timedOut.length ? ` (timed out at ${options.timeoutSeconds} s: ${m.timedOut.join(', ')})` : ''}`,
     );
   }
   lines.push(
-    `dbsage dominates both baselines at every budget: ${w.acceptance.dominatesEveryBudget ? 'yes' : `no (${w.acceptance.notDominated.map((n) => `${n.percent} % vs ${n.method}: ${n.dbsage} > ${n.other}${n.leaveOneOut[0] ? ` [its edge: ${n.leaveOneOut[0].index}, ${n.leaveOneOut[0].rcWithout} without it]` : ''}`).join('; ')})`}; max advisor wall time ${(w.acceptance.maxAdvisorWallMillis / 1000).toFixed(1)} s`,
+    `dbsage dominates both baselines at every budget: ${w.acceptance.dominatesEveryBudget ? 'yes' : `no (${w.acceptance.notDominated.map((n) => `${n.percent} % vs ${n.method}: ${n.dbsage} > ${n.other}${n.leaveOneOut[0] ? ` [its edge: ${n.leaveOneOut[0].index}, ${n.leaveOneOut[0].rcWithout} without it${n.measuredEdge ? `; measured ${(n.measuredEdge.baselineMillis / 1000).toFixed(3)} s, ${(n.measuredEdge.withoutEdgeMillis / 1000).toFixed(3)} s without it, dbsage ${(n.measuredEdge.dbsageMillis / 1000).toFixed(3)} s` : ''}]` : ''}`).join('; ')})`}; max advisor wall time ${(w.acceptance.maxAdvisorWallMillis / 1000).toFixed(1)} s`,
   );
   console.log(lines.join('\n'));
 }
@@ -528,7 +631,8 @@ async function main(): Promise<void> {
       wallSeconds: round((performance.now() - started) / 1000, 1),
       workloads: results,
     };
-    writeFileSync(join(resultsDir, 'advisor.json'), `${JSON.stringify(out, null, 2)}\n`);
+    if (!/^advisor[\w-]*$/.test(options.name)) throw new Error(`--name must start with "advisor": ${options.name}`);
+    writeFileSync(join(resultsDir, `${options.name}.json`), `${JSON.stringify(out, null, 2)}\n`);
     const colors: Record<Method, string> = { dbsage: '#2563eb', dexter: '#d97706', supabase: '#16a34a' };
     const labels: Record<Method, string> = { dbsage: 'dbsage', dexter: 'Dexter-like', supabase: 'supabase-like' };
     const svg = renderChart(
@@ -539,18 +643,30 @@ async function main(): Promise<void> {
             : w.name === 'tpch19'
               ? `TPC-H SF ${options.sf}, without Q2, Q17, Q20`
               : `demo workload (scale ${options.demoScale})`,
-        series: METHODS.map((m) => ({
-          label: labels[m],
-          color: colors[m],
-          dashed: m !== 'dbsage',
-          points: w.budgets.map((b) => ({ x: b.percent, y: b.methods[m].rc })),
-        })),
+        series: [
+          ...METHODS.map((m) => ({
+            label: labels[m],
+            color: colors[m],
+            ...(m === 'dbsage' ? {} : { dash: m === 'dexter' ? '6 3' : '2 2' }),
+            points: w.budgets.map((b) => ({ x: b.percent, y: b.methods[m].rc })),
+          })),
+          ...(w.budgets.every((b) => b.embedded)
+            ? [
+                {
+                  label: 'dbsage (embedded)',
+                  color: '#7c3aed',
+                  dash: '8 2 2 2',
+                  points: w.budgets.map((b) => ({ x: b.percent, y: b.embedded!.rc })),
+                },
+              ]
+            : []),
+        ],
       })),
       options.budgets,
-      `RC = planner cost of the workload with the set's real indexes / without; PostgreSQL ${v}; ${out.generatedAt.slice(0, 10)}`,
+      `RC = planner cost of the workload with the set's real indexes / without (PostgreSQL ${v}, HypoPG what-if; demo also via embedded PGlite); ${out.generatedAt.slice(0, 10)}`,
     );
-    writeFileSync(join(resultsDir, 'advisor.svg'), svg);
-    log(`\nwrote bench/results/advisor.json and bench/results/advisor.svg (${out.wallSeconds} s)`);
+    writeFileSync(join(resultsDir, `${options.name}.svg`), svg);
+    log(`\nwrote bench/results/${options.name}.json and .svg (${out.wallSeconds} s)`);
   } finally {
     await server.stop();
   }
