@@ -97,7 +97,7 @@ async function main(): Promise<void> {
 
   // squawk-cli (the anchor) and the dbsage CLI, interleaved on the same file so load on the machine hits both.
   const bin = ensureCli();
-  const squawkBin = join(root, 'node_modules/.bin/squawk');
+  const squawkBin = join(root, 'node_modules/@squawk-cli/linux-x64/bin/squawk');
   const squawkRuns: number[] = [];
   const cliRuns: number[] = [];
   let squawkOut = '';

@@ -71,15 +71,23 @@ export interface SquawkFinding {
   rule_name: string;
 }
 
-/** The squawk binary installed by the `squawk-cli` dev dependency. */
+/**
+ * The squawk binary (test oracle only). It comes from `@squawk-cli/linux-x64`, the platform package of
+ * squawk-cli: the registry reachable here serves only that platform's package, and a lock file naming
+ * squawk-cli's other optional platform packages cannot be written, so `npm ci` would refuse it.
+ */
 export function squawkBinary(): string {
   let dir = here;
   for (let i = 0; i < 6; i++) {
-    const bin = join(dir, 'node_modules', '.bin', 'squawk');
-    if (existsSync(bin)) return bin;
+    for (const bin of [
+      join(dir, 'node_modules', '@squawk-cli', 'linux-x64', 'bin', 'squawk'),
+      join(dir, 'node_modules', '.bin', 'squawk'),
+    ]) {
+      if (existsSync(bin)) return bin;
+    }
     dir = dirname(dir);
   }
-  throw new Error('squawk-cli is not installed: run npm ci at the repository root');
+  throw new Error('squawk is not installed: run npm ci at the repository root (linux-x64)');
 }
 
 /** Runs squawk on files (one process), returns its findings. */
