@@ -51,3 +51,9 @@ export function settingBytes(setting: string | undefined, unit: string | null | 
   const factors: Record<string, number> = { B: 1, kB: 1024, '8kB': 8192, MB: 1024 ** 2, '16MB': 16 * 1024 ** 2 };
   return n * (unit ? (factors[unit] ?? 1) : 1);
 }
+
+/** A statement's text on one line, cut to `max` characters, so a finding's title names the statement. */
+export function oneLine(query: string, max = 80): string {
+  const text = query.replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

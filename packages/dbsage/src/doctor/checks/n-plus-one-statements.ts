@@ -2,7 +2,7 @@ import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
 import { clip, statements } from '../sources.js';
-import { percent, round } from '../units.js';
+import { oneLine, percent, round } from '../units.js';
 
 /**
  * `n-plus-one-statements`: a cheap statement returning about one row, called far more than anything else —
@@ -68,7 +68,7 @@ export const nPlusOneStatements = defineCheck({
           ruleId: 'n-plus-one-statements',
           category: 'query',
           severity,
-          title: `${s.calls.toLocaleString('en-US')} calls returning ${round(rowsPerCall, 2)} rows each (${share}% of all calls)`,
+          title: `${s.calls.toLocaleString('en-US')} calls returning ${round(rowsPerCall, 2)} rows each (${share}% of all calls): ${oneLine(s.query)}`,
           summary:
             'A cheap single-row lookup that dominates the call count usually comes from a loop in the application issuing one query per parent row. Fetching the rows in one query (IN/ANY, a join, or eager loading) removes the round trips.',
           evidence: {

@@ -2,7 +2,7 @@ import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb, maxSeverity } from '../severity.js';
 import { clip, statements } from '../sources.js';
-import { percent, round } from '../units.js';
+import { oneLine, percent, round } from '../units.js';
 
 /**
  * `slow-queries`: statements whose mean execution time is high, ranked by their share of all execution time,
@@ -56,7 +56,7 @@ export const slowQueries = defineCheck({
           ruleId: 'slow-queries',
           category: 'query',
           severity,
-          title: `Slow statement: ${round(mean)} ms mean over ${s.calls} calls (${share}% of execution time)`,
+          title: `Slow statement (${round(mean)} ms mean, ${s.calls} calls, ${share}% of time): ${oneLine(s.query)}`,
           summary:
             'This statement is slow on average and its share of total execution time shows what tuning it would save. Inspect its plan with EXPLAIN (ANALYZE, BUFFERS) on representative parameters.',
           evidence: {

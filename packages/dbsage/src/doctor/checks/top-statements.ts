@@ -1,7 +1,7 @@
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { clip, statements } from '../sources.js';
-import { percent, round } from '../units.js';
+import { oneLine, percent, round } from '../units.js';
 
 /**
  * `top-statements`: the few statements that account for most execution time. Informational: it is where
@@ -36,7 +36,7 @@ export const topStatements = defineCheck({
           ruleId: 'top-statements',
           category: 'query',
           severity: 'info',
-          title: `#${rank + 1} by total time (${share}%, ${s.calls} calls): ${oneLine(s.query, 80)}`,
+          title: `#${rank + 1} by total time (${share}%, ${s.calls} calls): ${oneLine(s.query)}`,
           summary:
             "This statement is among those that take most of the server's execution time. Making it cheaper, or calling it less often, frees the most capacity.",
           evidence: {
@@ -61,9 +61,3 @@ export const topStatements = defineCheck({
       );
   },
 });
-
-/** A statement's text on one line, cut to `max` characters, so the title names the statement. */
-function oneLine(query: string, max: number): string {
-  const text = query.replace(/\s+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
