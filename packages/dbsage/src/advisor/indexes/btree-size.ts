@@ -10,11 +10,15 @@ import type { IndexCandidate } from './candidate.js';
  * budget judged on the raw estimate rejects indexes that fit.
  *
  * Deduplication is not used for INCLUDE indexes, and not for types whose equal values can differ in their bytes
- * (numeric, float, jsonb, containers; PostgreSQL documentation, "B-Tree Deduplication"): those keep factor 1, as
+ * (numeric, float, jsonb, containers, char(n); PostgreSQL documentation, "B-Tree Deduplication"): those keep 1, as
  * do partial indexes (the whole table's key statistics do not describe the indexed rows).
  */
 
-/** Key types whose B-trees deduplicate (deterministic collations assumed for text). */
+/**
+ * Key types whose B-trees deduplicate (deterministic collations assumed for text). Not `bpchar` (char(n)): its
+ * operator class has no "equal image" support, so PostgreSQL 15 builds a char(n) B-tree without deduplication
+ * (checked with pageinspect's `bt_metap(...).allequalimage`).
+ */
 const DEDUP_TYPES = new Set([
   'int2',
   'int4',
@@ -29,7 +33,6 @@ const DEDUP_TYPES = new Set([
   'uuid',
   'text',
   'varchar',
-  'bpchar',
   'name',
 ]);
 
