@@ -30,6 +30,12 @@ export interface SetTiming {
   statements: { id: string; medianMillis: number; runs: number[]; timedOut: boolean }[];
 }
 
+/** An index that could not be built (its sets are costed without it). */
+export interface BuildError {
+  index: string;
+  error: string;
+}
+
 interface Built {
   candidate: IndexCandidate;
   name: string;
@@ -41,6 +47,7 @@ interface Built {
 export class RealIndexBench {
   readonly #db: pg.Client;
   readonly #built = new Map<string, Built>();
+  readonly #failed = new Map<string, string>();
   #n = 0;
 
   constructor(db: pg.Client) {
@@ -50,14 +57,20 @@ export class RealIndexBench {
   /** Builds every index of `sets` not built yet, then ANALYZEs the tables that got one. */
   async build(sets: readonly (readonly IndexCandidate[])[], onProgress?: (label: string) => void): Promise<number> {
     const todo = new Map<string, IndexCandidate>();
-    for (const set of sets) for (const c of set) if (!this.#built.has(c.id)) todo.set(c.id, c);
+    for (const set of sets)
+      for (const c of set) if (!this.#built.has(c.id) && !this.#failed.has(c.id)) todo.set(c.id, c);
     const tables = new Set<string>();
     let i = 0;
     const started = performance.now();
     for (const c of [...todo.values()].sort((a, b) => a.id.localeCompare(b.id))) {
       onProgress?.(`building real index ${++i}/${todo.size}: ${c.id}`);
       const name = `bench_ix_${++this.#n}`;
-      await this.#db.query(candidateDdl(c, { concurrently: false, ifNotExists: false, name }));
+      try {
+        await this.#db.query(candidateDdl(c, { concurrently: false, ifNotExists: false, name }));
+      } catch (error) {
+        this.#failed.set(c.id, error instanceof Error ? error.message : String(error));
+        continue;
+      }
       const r = await this.#db.query<{ oid: string; bytes: string }>(
         'SELECT c.oid::int8 AS oid, pg_relation_size(c.oid)::int8 AS bytes FROM pg_class c WHERE c.oid = to_regclass($1)',
         [qualifiedName(c.schema, name)],
@@ -67,6 +80,11 @@ export class RealIndexBench {
     }
     for (const t of tables) await this.#db.query(`ANALYZE ${t}`);
     return performance.now() - started;
+  }
+
+  /** Indexes that could not be built, with PostgreSQL's error. */
+  get buildErrors(): BuildError[] {
+    return [...this.#failed].map(([index, error]) => ({ index, error }));
   }
 
   /** On-disk bytes of a set (built indexes). */
@@ -83,7 +101,7 @@ export class RealIndexBench {
   async #withOnly<T>(set: readonly IndexCandidate[], fn: () => Promise<T>): Promise<T> {
     const want = new Set(set.map((c) => c.id));
     const hide = [...this.#built.values()].filter((b) => !want.has(b.candidate.id)).map((b) => b.oid);
-    for (const c of set) if (!this.#built.has(c.id)) throw new Error(`index not built: ${c.id}`);
+    for (const c of set) if (!this.#built.has(c.id) && !this.#failed.has(c.id)) throw new Error(`not built: ${c.id}`);
     await this.#db.query('BEGIN');
     try {
       if (hide.length > 0) {
@@ -102,7 +120,7 @@ export class RealIndexBench {
     return this.#withOnly(set, async () => {
       const out: SetCost['statements'] = [];
       let cost = 0;
-      const names = new Set(set.map((c) => this.#built.get(c.id)!.name));
+      const names = new Set(set.flatMap((c) => this.#built.get(c.id)?.name ?? []));
       for (const st of statements) {
         const plan = rootPlan(
           (

@@ -138,6 +138,8 @@ interface WorkloadResult {
   statements: { id: string; calls: number; sql: string }[];
   baselines: Record<'dexter' | 'supabase', { proposed: number; whatIfCalls: number; wallMillis: number }>;
   realIndexBuildMillis: number;
+  /** Recommended indexes that PostgreSQL refused to build (their sets are costed without them). */
+  buildErrors: { index: string; error: string }[];
   costWithout: number;
   budgets: BudgetResult[];
   measured: {
@@ -173,6 +175,9 @@ async function createDatabase(adminUrl: string, name: string): Promise<{ url: st
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg');
+  // As `dbsage indexes` does, trigram candidates are on when pg_trgm is available; installed here so that a
+  // recommended trigram index can be built for real.
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
   return { url, admin };
 }
 
@@ -549,6 +554,7 @@ async function runWorkload(
         },
       },
       realIndexBuildMillis: Math.round(buildMillis),
+      buildErrors: bench.buildErrors,
       costWithout: round(base.cost, 2),
       budgets,
       measured,
@@ -576,6 +582,7 @@ function printTable(w: WorkloadResult): void {
       `${`${b.percent} %`.padEnd(7)} | ${cell(b.methods.dbsage)} | ${cell(b.methods.dexter)} | ${cell(b.methods.supabase)} | ${(b.advisor.wallMillis / 1000).toFixed(1).padStart(9)} | ${String(b.advisor.whatIfCalls).padStart(13)} | ${b.advisor.loadavg[0]}`,
     );
   }
+  for (const e of w.buildErrors) lines.push(`could not build ${e.index}: ${e.error}`);
   if (w.budgets.some((b) => b.embedded)) {
     lines.push(
       `dbsage on embedded PGlite (real-index what-if), RC by budget: ${w.budgets
