@@ -163,6 +163,8 @@ interface WorkloadResult {
       measuredEdge?: { baselineMillis: number; withoutEdgeMillis: number; dbsageMillis: number };
     }[];
     maxAdvisorWallMillis: number;
+    /** Sets whose built indexes take more than the budget (each method budgets with its own size estimates). */
+    overBudget: { percent: number; method: string; realBytes: number; budgetBytes: number }[];
   };
 }
 
@@ -562,6 +564,14 @@ async function runWorkload(
         dominatesEveryBudget: notDominated.length === 0,
         notDominated,
         maxAdvisorWallMillis: Math.max(...budgets.map((b) => b.advisor.wallMillis)),
+        overBudget: budgets.flatMap((b) =>
+          METHODS.filter((m) => b.methods[m].realBytes > b.budgetBytes).map((m) => ({
+            percent: b.percent,
+            method: m,
+            realBytes: b.methods[m].realBytes,
+            budgetBytes: b.budgetBytes,
+          })),
+        ),
       },
     };
   }
@@ -583,6 +593,11 @@ function printTable(w: WorkloadResult): void {
     );
   }
   for (const e of w.buildErrors) lines.push(`could not build ${e.index}: ${e.error}`);
+  for (const o of w.acceptance.overBudget) {
+    lines.push(
+      `over budget: ${o.method} at ${o.percent} % built ${mb(o.realBytes)} MB for a ${mb(o.budgetBytes)} MB budget`,
+    );
+  }
   if (w.budgets.some((b) => b.embedded)) {
     lines.push(
       `dbsage on embedded PGlite (real-index what-if), RC by budget: ${w.budgets
