@@ -20,10 +20,10 @@
  *
  * Options: --workloads demo,tpch,tpch19  --sf 0.1  --demo-scale 0.2  --budgets 2.5,5,10,20,40,80  --measure 10,40
  *          --seed 1  --timeout 60 (seconds per measured statement run)  --time-limit 60 (advisor search, seconds)
- *          --embedded yes|no  --measure-edge yes|no  --name advisor
+ *          --embedded yes|no  --measure-edge yes|no  --name advisor  --render bench/results/advisor.json (redraw only)
  * Writes bench/results/<name>.json and .svg (`--name`, default `advisor`), prints a table.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -620,6 +620,48 @@ function printTable(w: WorkloadResult): void {
   console.log(lines.join('\n'));
 }
 
+/** The results file's chart: one panel per workload, one line per method. */
+function chartOf(out: {
+  options: typeof options;
+  generatedAt: string;
+  server: string;
+  workloads: WorkloadResult[];
+}): string {
+  const colors: Record<Method, string> = { dbsage: '#2563eb', dexter: '#d97706', supabase: '#16a34a' };
+  const labels: Record<Method, string> = { dbsage: 'dbsage', dexter: 'Dexter-like', supabase: 'supabase-like' };
+  const o = out.options;
+  return renderChart(
+    out.workloads.map((w) => ({
+      title:
+        w.name === 'tpch'
+          ? `TPC-H SF ${o.sf}, 22 queries`
+          : w.name === 'tpch19'
+            ? `TPC-H SF ${o.sf}, without Q2, Q17, Q20`
+            : `demo workload (scale ${o.demoScale})`,
+      series: [
+        ...METHODS.map((m) => ({
+          label: labels[m],
+          color: colors[m],
+          ...(m === 'dbsage' ? {} : { dash: m === 'dexter' ? '6 3' : '2 2' }),
+          points: w.budgets.map((b) => ({ x: b.percent, y: b.methods[m].rc })),
+        })),
+        ...(w.budgets.every((b) => b.embedded)
+          ? [
+              {
+                label: 'dbsage (embedded)',
+                color: '#7c3aed',
+                dash: '8 2 2 2',
+                points: w.budgets.map((b) => ({ x: b.percent, y: b.embedded!.rc })),
+              },
+            ]
+          : []),
+      ],
+    })),
+    o.budgets,
+    `RC = planner cost of the workload with the set's real indexes / without (${out.server.replace(/ \(throwaway.*$/, '')}, HypoPG what-if; demo also via embedded PGlite); ${out.generatedAt.slice(0, 10)}`,
+  );
+}
+
 async function main(): Promise<void> {
   const startedLoad = load();
   const started = performance.now();
@@ -655,38 +697,7 @@ async function main(): Promise<void> {
     };
     if (!/^advisor[\w-]*$/.test(options.name)) throw new Error(`--name must start with "advisor": ${options.name}`);
     writeFileSync(join(resultsDir, `${options.name}.json`), `${JSON.stringify(out, null, 2)}\n`);
-    const colors: Record<Method, string> = { dbsage: '#2563eb', dexter: '#d97706', supabase: '#16a34a' };
-    const labels: Record<Method, string> = { dbsage: 'dbsage', dexter: 'Dexter-like', supabase: 'supabase-like' };
-    const svg = renderChart(
-      results.map((w) => ({
-        title:
-          w.name === 'tpch'
-            ? `TPC-H SF ${options.sf}, 22 queries`
-            : w.name === 'tpch19'
-              ? `TPC-H SF ${options.sf}, without Q2, Q17, Q20`
-              : `demo workload (scale ${options.demoScale})`,
-        series: [
-          ...METHODS.map((m) => ({
-            label: labels[m],
-            color: colors[m],
-            ...(m === 'dbsage' ? {} : { dash: m === 'dexter' ? '6 3' : '2 2' }),
-            points: w.budgets.map((b) => ({ x: b.percent, y: b.methods[m].rc })),
-          })),
-          ...(w.budgets.every((b) => b.embedded)
-            ? [
-                {
-                  label: 'dbsage (embedded)',
-                  color: '#7c3aed',
-                  dash: '8 2 2 2',
-                  points: w.budgets.map((b) => ({ x: b.percent, y: b.embedded!.rc })),
-                },
-              ]
-            : []),
-        ],
-      })),
-      options.budgets,
-      `RC = planner cost of the workload with the set's real indexes / without (PostgreSQL ${v}, HypoPG what-if; demo also via embedded PGlite); ${out.generatedAt.slice(0, 10)}`,
-    );
+    const svg = chartOf(out);
     writeFileSync(join(resultsDir, `${options.name}.svg`), svg);
     log(`\nwrote bench/results/${options.name}.json and .svg (${out.wallSeconds} s)`);
   } finally {
@@ -694,4 +705,12 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// `--render FILE.json` redraws the chart of an existing results file (next to it, as .svg) without running.
+const render = arg('render', '');
+if (render) {
+  const out = JSON.parse(readFileSync(render, 'utf8'));
+  writeFileSync(render.replace(/\.json$/, '.svg'), chartOf(out));
+  log(`wrote ${render.replace(/\.json$/, '.svg')}`);
+} else {
+  await main();
+}

@@ -19,8 +19,8 @@ export interface Panel {
 }
 
 const W = 420;
-const H = 316;
-const M = { left: 52, right: 14, top: 50, bottom: 44 };
+const H = 328;
+const M = { left: 52, right: 14, top: 62, bottom: 44 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (n: number) => (Math.round(n * 100) / 100).toString();
@@ -69,11 +69,16 @@ export function renderChart(panels: readonly Panel[], xTicks: readonly number[],
       `<text x="${M.left + pw / 2}" y="${M.top + ph + 32}" text-anchor="middle" fill="#111827">storage budget (% of data size, log scale)</text>`,
       `<text transform="translate(14 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#111827">relative workload cost RC</text>`,
     );
-    // The legend in one row between the title and the plot, clear of the curves.
+    // The legend between the title and the plot, clear of the curves (a second row when one is not enough).
     const legend: string[] = [];
     let lx = M.left;
-    const ly = 36;
+    let ly = 36;
     panel.series.forEach((s) => {
+      const width = 36 + s.label.length * 6;
+      if (lx + width > W - 4 && lx > M.left) {
+        lx = M.left;
+        ly += 14;
+      }
       const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
       const pts = s.points.map((p) => `${fmt(sx(p.x))},${fmt(sy(p.y))}`).join(' ');
       g.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"${dash}/>`);
@@ -82,7 +87,7 @@ export function renderChart(panels: readonly Panel[], xTicks: readonly number[],
         `<line x1="${lx}" x2="${lx + 18}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${dash}/>`,
         `<text x="${lx + 22}" y="${ly}" fill="#111827">${esc(s.label)}</text>`,
       );
-      lx += 36 + s.label.length * 6;
+      lx += width;
     });
     g.push(...legend);
     parts.push(`<g transform="translate(${i * W} 0)">${g.join('')}</g>`);
