@@ -24,7 +24,7 @@ export interface AnalyzerContext {
 /** What an analyzer needs before it can run. */
 export type AnalyzerNeed = 'client' | 'catalog' | 'workload' | 'pg_stat_statements';
 
-/** An analyzer: a doctor check, a lint rule set, an advisor. Registered by id. */
+/** An analyzer: a doctor check, a lint rule set, an advisor. Found by `discoverAnalyzers()` (one module per capability in `src/analyzers/`). */
 export interface Analyzer {
   /** Stable kebab-case id. */
   readonly id: string;
@@ -44,19 +44,6 @@ export interface AnalyzerOutcome {
   reason?: string;
   findings: Finding[];
   durationMillis: number;
-}
-
-const registry = new Map<string, Analyzer>();
-
-/** Registers an analyzer; ids must be unique. */
-export function registerAnalyzer(analyzer: Analyzer): void {
-  if (registry.has(analyzer.id)) throw new Error(`analyzer ${analyzer.id} is registered twice`);
-  registry.set(analyzer.id, analyzer);
-}
-
-/** All registered analyzers, in registration order. */
-export function listAnalyzers(): Analyzer[] {
-  return [...registry.values()];
 }
 
 /** Checks what an analyzer needs against what the context has; returns the reason it cannot run. */
