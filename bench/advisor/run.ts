@@ -658,7 +658,9 @@ function chartOf(out: {
       ],
     })),
     o.budgets,
-    `RC = planner cost of the workload with the set's real indexes / without (${out.server.replace(/ \(throwaway.*$/, '')}, HypoPG what-if; demo also via embedded PGlite); ${out.generatedAt.slice(0, 10)}`,
+    `RC = planner cost with the set's real indexes / without; ${/PostgreSQL [\d.]+/.exec(out.server)?.[0] ?? 'PostgreSQL'}, HypoPG what-if${
+      out.workloads.some((w) => w.budgets.some((b) => b.embedded)) ? ' (and PGlite for the demo)' : ''
+    }; ${out.generatedAt.slice(0, 10)}`,
   );
 }
 
