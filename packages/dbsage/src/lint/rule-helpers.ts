@@ -1,5 +1,6 @@
 import { quoteIdent } from '../engines/postgres/quote.js';
-import type { RelName } from './ast.js';
+import type { AstNode } from '../sql/parser.js';
+import { type RelName, strings } from './ast.js';
 import { displayTable, type ModelTable } from './schema-model.js';
 
 /**
@@ -35,3 +36,25 @@ export function tableEvidence(table: ModelTable | undefined): Record<string, unk
 
 /** The statement SET lines a safe migration starts with. */
 export const LOCK_TIMEOUT_PREFIX = "SET lock_timeout = '2s';";
+
+/**
+ * Constraints of one kind (`CONSTR_PRIMARY`, `CONSTR_UNIQUE`, …) that an ALTER TABLE adds, either as
+ * `ADD CONSTRAINT` or inline on `ADD COLUMN`, with their columns.
+ */
+export function addedConstraints(alter: AstNode, contype: string): { k: AstNode; cols: string[] }[] {
+  const found: { k: AstNode; cols: string[] }[] = [];
+  for (const c of (alter.cmds ?? []) as AstNode[]) {
+    const cmd = c.AlterTableCmd;
+    if (!cmd) continue;
+    if (cmd.subtype === 'AT_AddConstraint' && cmd.def?.Constraint?.contype === contype) {
+      found.push({ k: cmd.def.Constraint, cols: strings(cmd.def.Constraint.keys) });
+    }
+    if (cmd.subtype === 'AT_AddColumn') {
+      for (const k of (cmd.def?.ColumnDef?.constraints ?? []) as AstNode[]) {
+        if (k.Constraint?.contype === contype)
+          found.push({ k: k.Constraint, cols: [String(cmd.def.ColumnDef.colname)] });
+      }
+    }
+  }
+  return found;
+}
