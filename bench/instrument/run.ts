@@ -1,60 +1,67 @@
 /**
  * Overhead of `instrument(pool)` against the bare node-postgres pool, on a throwaway PostgreSQL 15
- * (test/support/postgres.ts), `SELECT $1::int` round trips by CONCURRENCY workers, 10 queries per request.
+ * (test/support/postgres.ts): `SELECT $1::int` round trips by CONCURRENCY workers, PER_REQUEST queries per request.
  *
- * Variants (each of them runs BENCH_QUERIES queries per arrangement):
+ * Variants, each in its OWN child process, instrumented once for the process's life as an application would be:
  *
  *   bare          the pool as is
- *   default       instrument(pool) with its defaults (scope 'als'), each request in runInRequest: THE figure
+ *   bare-b        a second bare process: the A/A noise floor of the method
+ *   default       instrument(pool) with its defaults, each request in runInRequest: THE figure
+ *   als           instrument(pool, { scope: 'als' }): dbsage's own AsyncLocalStorage per request
  *   scope-none    instrument(pool, { scope: 'none' }): pool health only, runInRequest just runs
  *   app-als       no dbsage; the application scopes each request with its own AsyncLocalStorage.run
  *   external      app-als plus instrument(pool, { scope: appAls }): dbsage reuses the application's context
  *
- * Noise control (2 shared cores): short rounds (BENCH_ROUND_QUERIES), every variant once per round in an order
- * that rotates round by round, after warm-up rounds; instrumentation is installed just before a variant's turn
- * and removed after it, so its AsyncLocalStorage hook never runs during another variant's turn. Two
- * arrangements: one pool shared by every variant (same connections and backends), and one identically
- * configured pool per variant. Reported per variant: the per-round time ratio vs bare in the same round
- * (median and interquartile range over rounds: load spikes move single rounds, not the median) and the ratio of
- * total times; the same ratios of the Node process's own CPU time (PostgreSQL excluded), which other load
- * disturbs less than wall time; plus the 1/5/15-minute load averages (`uptime`) before and after each arrangement.
+ * Why one process per variant: once an AsyncLocalStorage (any async hook) has been enabled in a Node 20 process,
+ * promise-heavy code stays slower after it is disabled again (measured ≈ +17 % on a plain await loop), so a
+ * bare turn that follows an instrumented turn in the same process is not bare: the baseline was inflated.
  *
- *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=500 BENCH_CONCURRENCY=8)
+ * Noise control (2 shared cores): the parent drives short rounds (BENCH_ROUND_QUERIES), one child at a time, every
+ * variant once per round in an order that rotates round by round, after warm-up rounds. Reported per variant: the
+ * median (and interquartile range) over rounds of the per-round ratio vs bare in the same round, for wall time and
+ * for the child's own CPU time (user + system; PostgreSQL excluded), plus client CPU µs per query, the ratio of
+ * totals, and the 1/5/15-minute load averages (`uptime`) before and after.
+ *
+ *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=1000 BENCH_CONCURRENCY=8 BENCH_PER_REQUEST=10)
+ *   BENCH_VARIANTS=bare,default,bare-b npm run bench:instrument   (a subset; bare is always included)
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { type Instrumentation, instrument } from '../../packages/dbsage/src/instrument.js';
-import { startPostgres } from '../../test/support/postgres.js';
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100_000);
-const ROUND_QUERIES = Number(process.env.BENCH_ROUND_QUERIES ?? 500);
+const ROUND_QUERIES = Number(process.env.BENCH_ROUND_QUERIES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const WARMUP_ROUNDS = 3;
-const PER_REQUEST = 10;
+const PER_REQUEST = Number(process.env.BENCH_PER_REQUEST ?? 10);
+const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 5);
 const ROUNDS = Math.max(1, Math.round(QUERIES / ROUND_QUERIES));
+const ALL_VARIANTS = ['bare', 'bare-b', 'default', 'als', 'scope-none', 'app-als', 'external'] as const;
+type Variant = (typeof ALL_VARIANTS)[number];
+const VARIANTS: Variant[] = (() => {
+  const wanted = process.env.BENCH_VARIANTS?.split(',').map((s) => s.trim()) ?? [...ALL_VARIANTS];
+  for (const v of wanted) if (!(ALL_VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}`);
+  return ['bare', ...(wanted.filter((v) => v !== 'bare') as Variant[])];
+})();
+const SELF = fileURLToPath(import.meta.url);
+
 type Scope = (fn: () => Promise<void>) => Promise<void>;
+interface RoundResult {
+  wallMillis: number;
+  cpuMillis: number;
+  /** The kernel's share of cpuMillis (system time: socket writes on loopback run PostgreSQL's receive path too). */
+  sysMillis: number;
+}
 
-const VARIANTS = ['bare', 'default', 'scope-none', 'app-als', 'external'] as const;
-type Variant = (typeof VARIANTS)[number];
-const ARRANGEMENTS = ['same-pool', 'separate-pools'] as const;
-type Arrangement = (typeof ARRANGEMENTS)[number];
-
-/** Node-process CPU time (user + system) of each turn, ms, parallel to the wall times: see `cpu` in the output. */
-let lastCpuMillis = 0;
-const cpuNow = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-/** One round: `n` queries by CONCURRENCY workers, PER_REQUEST per request scope. Returns wall ms. */
-async function round(pool: pg.Pool, n: number, scope: Scope): Promise<number> {
+// ------------------------------------------------------------------------------------------------------- child
+/** One round: `n` queries by CONCURRENCY workers, PER_REQUEST per request scope. */
+async function round(pool: pg.Pool, n: number, scope: Scope): Promise<RoundResult> {
   let next = 0;
+  const u0 = process.cpuUsage();
   const started = performance.now();
-  const cpu0 = cpuNow();
   const worker = async () => {
     while (next < n) {
       const start = next;
@@ -65,178 +72,264 @@ async function round(pool: pg.Pool, n: number, scope: Scope): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  lastCpuMillis = cpuNow() - cpu0;
-  return performance.now() - started;
+  const wallMillis = performance.now() - started;
+  const u = process.cpuUsage(u0);
+  return { wallMillis, cpuMillis: (u.user + u.system) / 1000, sysMillis: u.system / 1000 };
 }
 
-const direct: Scope = (fn) => fn();
-let nPlusOneReports = 0;
-
-/** Runs one variant's turn on `pool`: installs its instrumentation, runs the round, removes it. */
-async function turn(variant: Variant, pool: pg.Pool, n: number): Promise<number> {
-  if (variant === 'bare') return round(pool, n, direct);
-  if (variant === 'app-als' || variant === 'external') {
-    const appAls = new AsyncLocalStorage<{ id: number }>();
-    let id = 0;
-    const inst =
-      variant === 'external' ? instrument(pool, { scope: appAls, onNPlusOne: () => nPlusOneReports++ }) : null;
-    try {
-      return await round(pool, n, (fn) => appAls.run({ id: ++id }, () => (inst ? inst.runInRequest(fn) : fn())));
-    } finally {
-      inst?.restore();
-      appAls.disable();
+async function child(variant: Variant, url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
+  let nPlusOneReports = 0;
+  let requestReports = 0;
+  let scope: Scope = (fn) => fn();
+  let restore = (): void => undefined;
+  if (variant !== 'bare' && variant !== 'bare-b') {
+    // imported only here: the bare processes do not even load dbsage
+    const { instrument } = await import('../../packages/dbsage/src/instrument.js');
+    const callbacks = { onNPlusOne: () => nPlusOneReports++, onRequestEnd: () => requestReports++ };
+    if (variant === 'app-als' || variant === 'external') {
+      const appAls = new AsyncLocalStorage<{ id: number }>();
+      let id = 0;
+      const inst = variant === 'external' ? instrument(pool, { scope: appAls, ...callbacks }) : null;
+      scope = inst
+        ? (fn) => appAls.run({ id: ++id }, () => inst.runInRequest(fn))
+        : (fn) => appAls.run({ id: ++id }, fn);
+      if (inst) restore = () => inst.restore();
+    } else {
+      const inst = instrument(pool, {
+        ...(variant === 'scope-none' ? { scope: 'none' as const } : variant === 'als' ? { scope: 'als' as const } : {}),
+        ...callbacks,
+      });
+      scope = (fn) => inst.runInRequest(fn);
+      restore = () => inst.restore();
     }
   }
-  const inst: Instrumentation = instrument(pool, {
-    ...(variant === 'scope-none' ? { scope: 'none' as const } : {}),
-    onNPlusOne: () => nPlusOneReports++,
+  process.on('message', (msg: { n?: number; stop?: boolean }) => {
+    if (msg.stop) {
+      restore();
+      void pool.end().then(() => {
+        process.send!({ done: true, nPlusOneReports, requestReports }, () => process.exit(0));
+      });
+      return;
+    }
+    void round(pool, msg.n!, scope).then((r) => process.send!(r));
   });
-  try {
-    return await round(pool, n, (fn) => inst.runInRequest(fn));
-  } finally {
-    inst.restore();
-  }
+  process.send!({ ready: true });
+}
+
+// ------------------------------------------------------------------------------------------------------ parent
+interface Worker {
+  proc: ChildProcess;
+  next(): Promise<Record<string, unknown>>;
+}
+
+function spawnVariant(variant: Variant, url: string): Worker {
+  const profile = process.env.BENCH_PROFILE?.split(',').includes(variant);
+  const proc = fork(SELF, ['--child', variant, url], {
+    // BENCH_PROFILE=default,bare writes V8 CPU profiles of those children to BENCH_PROFILE_DIR (default bench/.profiles)
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(profile
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? join(dirname(SELF), '..', '.profiles')}`]
+        : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const queue: Record<string, unknown>[] = [];
+  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  proc.on('message', (m: Record<string, unknown>) => {
+    const w = waiting.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  proc.on('exit', (code) => {
+    if (code !== 0 && !stopping) {
+      console.error(`variant ${variant} exited with ${code}`);
+      process.exit(1);
+    }
+  });
+  return {
+    proc,
+    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+  };
+}
+
+let stopping = false;
+
+async function turn(w: Worker, n: number): Promise<RoundResult> {
+  w.proc.send({ n });
+  return (await w.next()) as unknown as RoundResult;
 }
 
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const r1 = (x: number): number => Math.round(x * 10) / 10;
-const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+const load = (): number[] => loadavg().map(r2);
+const spread = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: r1(pct(s, 0.5)), q1: r1(pct(s, 0.25)), q3: r1(pct(s, 0.75)) };
+};
 
 interface VariantSummary {
-  totalMillis: number;
-  totalVsBarePct: number;
-  perRoundVsBarePct: { median: number; q1: number; q3: number };
+  /** Median [q1, q3] over rounds of (variant / bare in the same round − 1), %. */
+  wallVsBarePct: { median: number; q1: number; q3: number };
+  cpuVsBarePct: { median: number; q1: number; q3: number };
+  /** Ratio of the sums over all rounds, %. */
+  totalWallVsBarePct: number;
+  totalCpuVsBarePct: number;
+  totalWallMillis: number;
+  /** The child's CPU per query (user + system), µs; median over rounds. */
+  cpuMicrosPerQuery: number;
+  /** Of which system (kernel) time, µs; median over rounds. */
+  sysMicrosPerQuery: number;
 }
 
-function summarize(times: Record<Variant, number[]>): Record<Variant, VariantSummary> {
-  const total = (v: Variant) => times[v].reduce((a, b) => a + b, 0);
-  const out = {} as Record<Variant, VariantSummary>;
+function summarize(
+  wall: Record<string, number[]>,
+  cpu: Record<string, number[]>,
+  sys: Record<string, number[]>,
+): Record<string, VariantSummary> {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const out: Record<string, VariantSummary> = {};
   for (const v of VARIANTS) {
-    const ratios = times[v].map((t, i) => (t / times.bare[i]! - 1) * 100).sort((a, b) => a - b);
+    const ratios = (x: number[], base: number[]) => x.map((t, i) => (t / base[i]! - 1) * 100);
     out[v] = {
-      totalMillis: Math.round(total(v)),
-      totalVsBarePct: r1((total(v) / total('bare') - 1) * 100),
-      perRoundVsBarePct: { median: r1(pct(ratios, 0.5)), q1: r1(pct(ratios, 0.25)), q3: r1(pct(ratios, 0.75)) },
+      wallVsBarePct: spread(ratios(wall[v]!, wall.bare!)),
+      cpuVsBarePct: spread(ratios(cpu[v]!, cpu.bare!)),
+      totalWallVsBarePct: r1((sum(wall[v]!) / sum(wall.bare!) - 1) * 100),
+      totalCpuVsBarePct: r1((sum(cpu[v]!) / sum(cpu.bare!) - 1) * 100),
+      totalWallMillis: Math.round(sum(wall[v]!)),
+      cpuMicrosPerQuery: r2(
+        pct(
+          [...cpu[v]!].sort((a, b) => a - b),
+          0.5,
+        ) *
+          (1000 / ROUND_QUERIES),
+      ),
+      sysMicrosPerQuery: r2(
+        pct(
+          [...sys[v]!].sort((a, b) => a - b),
+          0.5,
+        ) *
+          (1000 / ROUND_QUERIES),
+      ),
     };
   }
   return out;
 }
 
-async function main() {
+async function parent(): Promise<void> {
+  const { startPostgres } = await import('../../test/support/postgres.js');
   const server = await startPostgres();
-  const config = { connectionString: server.adminUrl, max: CONCURRENCY };
-  const shared = new pg.Pool(config);
-  const own = Object.fromEntries(VARIANTS.map((v) => [v, new pg.Pool(config)])) as Record<Variant, pg.Pool>;
-  const results: Record<string, unknown> = {};
-  const allTimes: Record<Arrangement, Record<Variant, number[]>> = {} as never;
-  const allCpu: Record<Arrangement, Record<Variant, number[]>> = {} as never;
+  const workers = {} as Record<Variant, Worker>;
+  const childReports: Record<string, unknown> = {};
   try {
-    for (const arrangement of ARRANGEMENTS) {
-      const poolOf = (v: Variant) => (arrangement === 'same-pool' ? shared : own[v]);
-      const loadBefore = load();
-      for (let w = 0; w < WARMUP_ROUNDS; w++) for (const v of VARIANTS) await turn(v, poolOf(v), ROUND_QUERIES);
-      const times = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
-      const cpu = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
-      for (let r = 0; r < ROUNDS; r++) {
-        for (let j = 0; j < VARIANTS.length; j++) {
-          const v = VARIANTS[(r + j) % VARIANTS.length]!;
-          times[v].push(await turn(v, poolOf(v), ROUND_QUERIES));
-          cpu[v].push(lastCpuMillis);
-        }
+    for (const v of VARIANTS) workers[v] = spawnVariant(v, server.adminUrl);
+    for (const v of VARIANTS) await workers[v].next(); // ready
+    const loadBefore = load();
+    for (let w = 0; w < WARMUP_ROUNDS; w++) for (const v of VARIANTS) await turn(workers[v], ROUND_QUERIES);
+    const wall = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]]));
+    const cpu = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]]));
+    const sys = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]]));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let j = 0; j < VARIANTS.length; j++) {
+        const v = VARIANTS[(r + j) % VARIANTS.length]!;
+        const res = await turn(workers[v], ROUND_QUERIES);
+        wall[v]!.push(res.wallMillis);
+        cpu[v]!.push(res.cpuMillis);
+        sys[v]!.push(res.sysMillis);
       }
-      allTimes[arrangement] = times;
-      allCpu[arrangement] = cpu;
-      results[arrangement] = {
-        loadBefore,
-        loadAfter: load(),
-        variants: summarize(times),
-        // Node's own CPU per query (the PostgreSQL backends excluded): less disturbed by other processes' load
-        nodeCpuVariants: summarize(cpu),
-      };
     }
-    // both arrangements together: the per-round ratios of every round
-    const merged = Object.fromEntries(VARIANTS.map((v) => [v, ARRANGEMENTS.flatMap((a) => allTimes[a][v])])) as Record<
-      Variant,
-      number[]
-    >;
-    const combined = summarize(merged);
-    const combinedCpu = summarize(
-      Object.fromEntries(VARIANTS.map((v) => [v, ARRANGEMENTS.flatMap((a) => allCpu[a][v])])) as Record<
-        Variant,
-        number[]
-      >,
+    const loadAfter = load();
+    stopping = true;
+    for (const v of VARIANTS) {
+      workers[v].proc.send({ stop: true });
+      const { done: _, ...counts } = await workers[v].next();
+      childReports[v] = counts;
+    }
+    // let the children exit by themselves (a CPU profile is written at exit)
+    await Promise.all(
+      VARIANTS.map((v) =>
+        workers[v].proc.exitCode === null
+          ? new Promise((resolve) => workers[v].proc.once('exit', resolve))
+          : Promise.resolve(),
+      ),
     );
-    const extOverApp = (a: Arrangement) => {
-      const t = allTimes[a];
-      const ratios = t.external.map((x, i) => (x / t['app-als'][i]! - 1) * 100).sort((x, y) => x - y);
-      return { median: r1(pct(ratios, 0.5)), q1: r1(pct(ratios, 0.25)), q3: r1(pct(ratios, 0.75)) };
-    };
+    const summary = summarize(wall, cpu, sys);
 
+    const fmt = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
     const head = [
       'variant',
-      ...ARRANGEMENTS.map((a) => `${a}: per-round median [q1, q3]`),
-      'both: median',
-      'total-time',
+      'wall: median [q1, q3]',
+      'total',
+      'client CPU: median [q1, q3]',
+      'total',
+      'CPU µs/query',
+      'of which sys',
     ];
-    const fmt = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
-    const rows = VARIANTS.filter((v) => v !== 'bare').map((v) => [
-      v,
-      ...ARRANGEMENTS.map((a) => {
-        const s = (results[a] as { variants: Record<Variant, VariantSummary> }).variants[v].perRoundVsBarePct;
-        return `${fmt(s.median)} [${fmt(s.q1)}, ${fmt(s.q3)}]`;
-      }),
-      fmt(combined[v].perRoundVsBarePct.median),
-      fmt(combined[v].totalVsBarePct),
-      fmt(combinedCpu[v].perRoundVsBarePct.median),
-    ]);
+    const rows = VARIANTS.map((v) => {
+      const s = summary[v]!;
+      return [
+        v,
+        `${fmt(s.wallVsBarePct.median)} [${fmt(s.wallVsBarePct.q1)}, ${fmt(s.wallVsBarePct.q3)}]`,
+        fmt(s.totalWallVsBarePct),
+        `${fmt(s.cpuVsBarePct.median)} [${fmt(s.cpuVsBarePct.q1)}, ${fmt(s.cpuVsBarePct.q3)}]`,
+        fmt(s.totalCpuVsBarePct),
+        s.cpuMicrosPerQuery.toFixed(1),
+        s.sysMicrosPerQuery.toFixed(1),
+      ];
+    });
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-    console.log(`overhead vs bare pool, ${ROUNDS} rounds × ${ROUND_QUERIES} queries per variant and arrangement`);
+    console.log(
+      `overhead vs the bare pool, one process per variant, ${ROUNDS} interleaved rounds × ${ROUND_QUERIES} queries ` +
+        `(${CONCURRENCY} workers, ${PER_REQUEST} queries per request), Node ${process.version}`,
+    );
     console.log(line(head));
     for (const r of rows) console.log(line(r));
-    for (const a of ARRANGEMENTS) {
-      const x = results[a] as { loadBefore: number[]; loadAfter: number[] };
-      console.log(`${a}: load average ${x.loadBefore.join(' ')} → ${x.loadAfter.join(' ')}`);
+    console.log(`load average ${loadBefore.join(' ')} → ${loadAfter.join(' ')}`);
+    const def = summary.default;
+    if (def) {
+      console.log(
+        `instrument(pool), default mode: ${fmt(def.wallVsBarePct.median)} wall, ${fmt(def.cpuVsBarePct.median)} client CPU ` +
+          `vs the bare pool (median of per-round ratios; target < 5 %)`,
+      );
     }
-    const external = { 'same-pool': extOverApp('same-pool'), 'separate-pools': extOverApp('separate-pools') };
-    console.log(
-      `external scope on top of an app that already uses AsyncLocalStorage: ${fmt(external['same-pool'].median)} (same pool), ${fmt(external['separate-pools'].median)} (separate pools)`,
-    );
-    console.log(
-      `instrument(pool), default mode: ${fmt(combined.default.perRoundVsBarePct.median)} vs the bare pool (median of per-round ratios, both arrangements; target < 5 %)`,
-    );
     const out = {
       benchmark: 'instrument',
       date: new Date().toISOString(),
       node: process.version,
       server: 'PostgreSQL 15, throwaway (test/support/postgres.ts)',
       statement: 'SELECT $1::int AS v',
-      queriesPerVariantPerArrangement: ROUNDS * ROUND_QUERIES,
+      method: 'one child process per variant, interleaved rotating rounds, median of per-round ratios vs bare',
+      queriesPerVariant: ROUNDS * ROUND_QUERIES,
       roundQueries: ROUND_QUERIES,
       rounds: ROUNDS,
       warmupRounds: WARMUP_ROUNDS,
       concurrency: CONCURRENCY,
-      queriesPerRequestScope: PER_REQUEST,
-      defaultModeVsBarePct: combined.default.perRoundVsBarePct.median,
+      queriesPerRequest: PER_REQUEST,
+      loadAverage: { before: loadBefore, after: loadAfter },
       targetPercent: 5,
-      combined,
-      combinedNodeCpu: combinedCpu,
-      externalOverAppAlsPct: external,
-      ...results,
-      nPlusOneReports,
-      roundMillis: allTimes,
-      roundNodeCpuMillis: allCpu,
+      defaultModeVsBarePct: def ? { wall: def.wallVsBarePct.median, clientCpu: def.cpuVsBarePct.median } : null,
+      variants: summary,
+      childReports,
+      roundWallMillis: wall,
+      roundCpuMillis: cpu,
+      roundSysMillis: sys,
     };
-    const file = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'instrument.json');
+    const file = process.env.BENCH_OUT ?? join(dirname(SELF), '..', 'results', 'instrument.json');
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`written ${file}`);
   } finally {
-    await shared.end();
-    await Promise.all(Object.values(own).map((p) => p.end()));
+    stopping = true;
+    for (const w of Object.values(workers)) if (w.proc.exitCode === null) w.proc.kill();
     await server.stop();
   }
 }
 
-await main();
+const at = process.argv.indexOf('--child');
+if (at >= 0) await child(process.argv[at + 1] as Variant, process.argv[at + 2]!);
+else await parent();
