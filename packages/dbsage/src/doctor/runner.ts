@@ -8,8 +8,8 @@ import { runAnalyzers } from '../findings/registry.js';
 import { DOCTOR_CHECKS } from './all-checks.js';
 import type { DoctorCheck, LimitingPrivilege } from './check.js';
 import { type Snapshot, takeSnapshot } from './snapshot.js';
-import { rawDatabaseStats } from './sources.js';
-import { attachDoctorState } from './state.js';
+import { catalogVersion, rawDatabaseStats } from './sources.js';
+import { attachDoctorState, type CatalogCache } from './state.js';
 
 /** Inputs of a doctor run. */
 export interface DoctorRunInput {
@@ -29,6 +29,11 @@ export interface DoctorRunInput {
   capabilities?: Capabilities;
   signal?: AbortSignal;
   log?: (message: string) => void;
+  /**
+   * Catalog-derived values kept from earlier runs (a {@link DoctorSession} passes its own): used only while the
+   * catalog version read at the start of this run is the one they were read under.
+   */
+  catalogCache?: CatalogCache;
 }
 
 /** What a doctor run returns. */
@@ -127,7 +132,17 @@ export async function runDoctor(input: DoctorRunInput): Promise<DoctorRunResult>
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.log ? { log: input.log } : {}),
   });
-  const state = attachDoctorState(ctx, input.since);
+  let cache: CatalogCache | undefined;
+  if (input.catalogCache) {
+    try {
+      input.catalogCache.setVersion(await catalogVersion(ctx));
+      cache = input.catalogCache;
+    } catch {
+      // Without a version nothing cached can be trusted: this run reads the catalog itself.
+      cache = undefined;
+    }
+  }
+  const state = attachDoctorState(ctx, input.since, cache);
   if (input.since) {
     const current = await rawDatabaseStats(ctx);
     if (input.since.databaseName !== current.database) {

@@ -7,7 +7,7 @@
 import { parseReloptions } from '../catalog/introspect.js';
 import type { AnalyzerContext } from '../findings/registry.js';
 import { counterDelta, type Snapshot } from './snapshot.js';
-import { doctorState, memo, query } from './state.js';
+import { catalogMemo, doctorState, memo, query } from './state.js';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -430,10 +430,32 @@ export async function tableStats(ctx: AnalyzerContext): Promise<readonly TableSt
   });
 }
 
+// ---------------------------------------------------------------------------------------------------- catalog
+
+/**
+ * A version of the catalog tables that the doctor's cached values derive from (pg_class, pg_index, pg_constraint,
+ * pg_namespace): per table, the number of rows and a hash of every row's xmin. A committed CREATE, DROP, ALTER or
+ * RENAME writes a new row version (a new xmin) or removes one, so it always changes the version; VACUUM and
+ * ANALYZE update relpages and reltuples in place and do not, which is why sizes and row estimates are never
+ * cached. `age(xmin) - age('3')` is `3 - xmin` as an int8, stable from run to run, and much cheaper per row than
+ * a text cast of the xid. Temporary tables are left out of pg_class, so sessions creating them do not make
+ * every run a miss. Read on every run of a session (a few ms); never cached.
+ */
+export async function catalogVersion(ctx: AnalyzerContext): Promise<string> {
+  const part = (table: string, where = '') =>
+    `(SELECT count(*) || ':' || COALESCE(sum(hashint8(age(xmin)::int8 - age('3'::xid)::int8)), 0) FROM ${table} ${where})`;
+  const rows = await query<{ v: string }>(
+    ctx,
+    `SELECT concat_ws('/', ${part('pg_class', "WHERE relpersistence <> 't'")}, ${part('pg_index')},
+                           ${part('pg_constraint')}, ${part('pg_namespace')}) AS v`,
+  );
+  return String(rows[0]?.v);
+}
+
 // ---------------------------------------------------------------------------------------------------- indexes
 
-/** One index with its key layout, owning constraint and scan counter. */
-export interface IndexInfo {
+/** What the catalog says about an index (no sizes, no counters): kept across the runs of a doctor session. */
+export interface IndexShape {
   oid: number;
   tableOid: number;
   schema: string;
@@ -450,18 +472,22 @@ export interface IndexInfo {
   keyCount: number;
   /** pg_index.indkey: attribute numbers, 0 for an expression. */
   attnums: number[];
-  /** Column names for `attnums` (null for expressions), filled by {@link measureIndexes} (empty before). */
-  columns: (string | null)[];
   opclasses: number[];
   collations: number[];
   /** pg_index.indoption bits per key (1 DESC, 2 NULLS FIRST). */
   options: number[];
   expressions: string | null;
   predicate: string | null;
-  /** pg_get_indexdef, filled by {@link measureIndexes} (null before). */
-  definition: string | null;
   /** Owning constraint (PK, unique or exclusion), if any. */
   constraintName: string | null;
+}
+
+/** An index with its sizes and scan counter (read on every run). */
+export interface IndexInfo extends IndexShape {
+  /** Column names for `attnums` (null for expressions), filled by {@link measureIndexes} (empty before). */
+  columns: (string | null)[];
+  /** pg_get_indexdef, filled by {@link measureIndexes} (null before). */
+  definition: string | null;
   relpages: number;
   reltuples: number;
   /** relpages × block_size; exact (pg_relation_size) after {@link measureIndexes}. */
@@ -472,9 +498,12 @@ export interface IndexInfo {
   tableWrites: number;
 }
 
-/** All indexes of user tables (lifetime scan counters). */
-export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> {
-  return memo(ctx, 'indexes', async () => {
+/**
+ * The shape of every index of a user table, from the catalog alone. Kept across the runs of a doctor session
+ * while the catalog version is unchanged: on a catalog of 15,000 indexes this is the largest read of a run.
+ */
+export function indexShapes(ctx: AnalyzerContext): Promise<readonly IndexShape[]> {
+  return catalogMemo(ctx, 'index-shapes', async () => {
     const rows = await query<Row>(
       ctx,
       `SELECT i.indexrelid::int8 AS oid, i.indrelid::int8 AS table_oid, n.nspname AS schema, t.relname AS table_name,
@@ -486,17 +515,7 @@ export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> 
               i.indkey::text AS attnums, i.indclass::text AS opclasses, i.indcollation::text AS collations,
               i.indoption::text AS options,
               pg_get_expr(i.indexprs, i.indrelid) AS expressions, pg_get_expr(i.indpred, i.indrelid) AS predicate,
-              con.conname AS constraint_name,
-              c.relpages::int8 AS relpages, GREATEST(c.reltuples, 0)::float8 AS reltuples,
-              -- sizes from pg_class (as of the last VACUUM/ANALYZE/CREATE INDEX): a stat() per file for 15,000
-              -- indexes costs about a second; measureIndexes() reads exact sizes for the few that are reported
-              CASE WHEN c.relpages = 0 THEN pg_relation_size(c.oid)
-                   ELSE c.relpages::int8 * current_setting('block_size')::int8 END AS size_bytes,
-              CASE WHEN t.relpages = 0 AND t.relkind <> 'p' THEN pg_relation_size(t.oid)
-                   ELSE t.relpages::int8 * current_setting('block_size')::int8 END AS table_bytes,
-              pg_stat_get_numscans(i.indexrelid) AS scans,
-              COALESCE(pg_stat_get_tuples_inserted(i.indrelid) + pg_stat_get_tuples_updated(i.indrelid)
-                       + pg_stat_get_tuples_deleted(i.indrelid), 0) AS table_writes
+              con.conname AS constraint_name
          FROM pg_index i
          JOIN pg_class c ON c.oid = i.indexrelid
          JOIN pg_class t ON t.oid = i.indrelid
@@ -507,7 +526,7 @@ export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> 
         WHERE t.relkind IN ('r', 'm', 'p') AND ${USER_SCHEMAS}`,
     );
     return rows.map(
-      (r): IndexInfo => ({
+      (r): IndexShape => ({
         oid: num(r.oid),
         tableOid: num(r.table_oid),
         schema: String(r.schema),
@@ -522,60 +541,113 @@ export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> 
         replicaIdentity: Boolean(r.is_replident),
         keyCount: num(r.key_count),
         attnums: vector(r.attnums),
-        columns: [],
         opclasses: vector(r.opclasses),
         collations: vector(r.collations),
         options: vector(r.options),
         expressions: str(r.expressions),
         predicate: str(r.predicate),
-        definition: null,
         constraintName: str(r.constraint_name),
-        relpages: num(r.relpages),
-        reltuples: num(r.reltuples),
-        sizeBytes: num(r.size_bytes),
-        scans: num(r.scans),
-        tableBytes: num(r.table_bytes),
-        tableWrites: num(r.table_writes),
       }),
     );
   });
 }
 
+/** {@link indexShapes} by index oid. */
+export function indexShapesByOid(ctx: AnalyzerContext): Promise<ReadonlyMap<number, IndexShape>> {
+  return catalogMemo(ctx, 'index-shapes-by-oid', async () => new Map((await indexShapes(ctx)).map((i) => [i.oid, i])));
+}
+
+/** The per-run numbers of an index: sizes from pg_class and counters. */
+const INDEX_NUMBERS_SQL = `i.indexrelid::int8 AS oid, c.relpages::int8 AS relpages, GREATEST(c.reltuples, 0)::float8 AS reltuples,
+       -- sizes from pg_class (as of the last VACUUM/ANALYZE/CREATE INDEX): a stat() per file for 15,000 indexes
+       -- costs about a second; measureIndexes() reads exact sizes for the few that are reported
+       CASE WHEN c.relpages = 0 THEN pg_relation_size(c.oid)
+            ELSE c.relpages::int8 * current_setting('block_size')::int8 END AS size_bytes,
+       CASE WHEN t.relpages = 0 AND t.relkind <> 'p' THEN pg_relation_size(t.oid)
+            ELSE t.relpages::int8 * current_setting('block_size')::int8 END AS table_bytes,
+       pg_stat_get_numscans(i.indexrelid) AS scans,
+       COALESCE(pg_stat_get_tuples_inserted(i.indrelid) + pg_stat_get_tuples_updated(i.indrelid)
+                + pg_stat_get_tuples_deleted(i.indrelid), 0) AS table_writes`;
+
+function withNumbers(shape: IndexShape, r: Row | undefined): IndexInfo {
+  return {
+    ...shape,
+    columns: [],
+    definition: null,
+    relpages: num(r?.relpages),
+    reltuples: num(r?.reltuples),
+    sizeBytes: num(r?.size_bytes),
+    scans: num(r?.scans),
+    tableBytes: num(r?.table_bytes),
+    tableWrites: num(r?.table_writes),
+  };
+}
+
 /**
- * Exact sizes (pg_relation_size), definitions (pg_get_indexdef) and column names for the indexes a check is about
- * to report,
- * in one query: cheap for a handful, where doing it for every index of a 15,000-index catalog is not.
+ * All indexes of user tables with sizes and lifetime scan counters: the shapes (cached in a session) joined with
+ * one read of the numbers of every index. Checks that look at a few indexes use {@link measureIndexes} instead.
+ */
+export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> {
+  return memo(ctx, 'indexes', async () => {
+    const shapes = await indexShapes(ctx);
+    const rows = await query<Row>(
+      ctx,
+      `SELECT ${INDEX_NUMBERS_SQL}
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE t.relkind IN ('r', 'm', 'p') AND ${USER_SCHEMAS}`,
+    );
+    const byOid = new Map(rows.map((r) => [num(r.oid), r]));
+    // An index created after the shapes were read has no shape yet and waits for the next run.
+    return shapes.filter((s) => byOid.has(s.oid)).map((s) => withNumbers(s, byOid.get(s.oid)));
+  });
+}
+
+/**
+ * Exact sizes (pg_relation_size), counters, definitions (pg_get_indexdef) and column names for the indexes a check
+ * is about to report, in one query: cheap for a handful, where doing it for every index of a 15,000-index catalog
+ * is not. Under `--since`, `scans` is the window's. Indexes dropped since their shape was read are left out.
  */
 export async function measureIndexes(
   ctx: AnalyzerContext,
-  list: readonly IndexInfo[],
+  list: readonly IndexShape[],
 ): Promise<Map<number, IndexInfo>> {
   const out = new Map<number, IndexInfo>();
   if (list.length === 0) return out;
   const rows = await query<Record<string, unknown>>(
     ctx,
-    `SELECT i.indexrelid::int8 AS oid, pg_relation_size(i.indexrelid) AS size, pg_get_indexdef(i.indexrelid) AS def,
+    `SELECT ${INDEX_NUMBERS_SQL}, pg_relation_size(i.indexrelid) AS exact_size, pg_get_indexdef(i.indexrelid) AS def,
             ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                     LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                    ORDER BY k.ord) AS columns
-       FROM pg_index i WHERE i.indexrelid = ANY ($1::oid[])`,
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_class t ON t.oid = i.indrelid
+      WHERE i.indexrelid = ANY ($1::oid[])`,
     [[...new Set(list.map((i) => i.oid))]],
   );
   const byOid = new Map(rows.map((r) => [num(r.oid), r]));
+  const baseline = doctorState(ctx).baseline;
+  let reset = false;
   for (const i of list) {
     const r = byOid.get(i.oid);
-    out.set(
-      i.oid,
-      r
-        ? {
-            ...i,
-            sizeBytes: num(r.size),
-            definition: str(r.def),
-            columns: ((r.columns as (string | null)[] | null) ?? []).map((c) => c ?? null),
-          }
-        : i,
-    );
+    if (!r) continue;
+    const numbers = withNumbers(i, r);
+    if (baseline) {
+      const d = counterDelta(numbers.scans, baseline.indexes[relKey(i.schema, i.name)]?.scans ?? 0);
+      reset ||= d.reset;
+      numbers.scans = d.value;
+    }
+    out.set(i.oid, {
+      ...numbers,
+      sizeBytes: num(r.exact_size),
+      definition: str(r.def),
+      columns: ((r.columns as (string | null)[] | null) ?? []).map((c) => c ?? null),
+    });
   }
+  if (reset) noteReset(ctx, 'index');
   return out;
 }
 

@@ -14,13 +14,55 @@ export interface DoctorState {
   readonly memo: Map<string, Promise<unknown>>;
   /** Notes for the report (e.g. a statistics reset inside the window). */
   readonly notes: Set<string>;
+  /** Catalog-derived values kept across the runs of a {@link DoctorSession}, when the run belongs to one. */
+  readonly cache?: CatalogCache;
+}
+
+/**
+ * Values derived from the catalog alone (index shapes, foreign keys, tables without a primary key), kept across
+ * the runs of one doctor session while the catalog version ({@link catalogVersion}) does not change. Statistics
+ * (sizes, counters, pg_stats) are never kept here: they are read again on every run. A new version drops
+ * everything, so a cached value can never hide a schema change.
+ */
+export class CatalogCache {
+  #version: string | undefined;
+  readonly #values = new Map<string, Promise<unknown>>();
+  /** How many times the catalog was found changed (the first run counts) and everything was read again. */
+  reloads = 0;
+
+  /** Sets the version read at the start of a run; a different one drops every cached value. */
+  setVersion(version: string): void {
+    if (version === this.#version) return;
+    this.#values.clear();
+    this.#version = version;
+    this.reloads++;
+  }
+
+  /** The value under `key`, loaded once per catalog version. A failed load is not kept. */
+  get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    let value = this.#values.get(key) as Promise<T> | undefined;
+    if (!value) {
+      const version = this.#version;
+      value = load();
+      this.#values.set(key, value);
+      value.catch(() => {
+        if (this.#version === version && this.#values.get(key) === value) this.#values.delete(key);
+      });
+    }
+    return value;
+  }
 }
 
 const states = new WeakMap<AnalyzerContext, DoctorState>();
 
 /** Attaches doctor state to a context (the runner does this once per run). */
-export function attachDoctorState(ctx: AnalyzerContext, baseline?: Snapshot): DoctorState {
-  const state: DoctorState = { ...(baseline ? { baseline } : {}), memo: new Map(), notes: new Set() };
+export function attachDoctorState(ctx: AnalyzerContext, baseline?: Snapshot, cache?: CatalogCache): DoctorState {
+  const state: DoctorState = {
+    ...(baseline ? { baseline } : {}),
+    ...(cache ? { cache } : {}),
+    memo: new Map(),
+    notes: new Set(),
+  };
   states.set(ctx, state);
   return state;
 }
@@ -41,6 +83,15 @@ export function memo<T>(ctx: AnalyzerContext, key: string, load: () => Promise<T
     value.catch(() => state.memo.delete(key));
   }
   return value;
+}
+
+/**
+ * Reads a value derived from the catalog alone: kept across the runs of a doctor session while the catalog
+ * version is unchanged, read once per run otherwise. Never use it for anything that reads statistics.
+ */
+export function catalogMemo<T>(ctx: AnalyzerContext, key: string, load: () => Promise<T>): Promise<T> {
+  const cache = doctorState(ctx).cache;
+  return cache ? cache.get(key, load) : memo(ctx, `catalog:${key}`, load);
 }
 
 /**

@@ -1,10 +1,10 @@
 import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
 import type { Finding } from '../../findings/finding.js';
 import { defineCheck } from '../check.js';
-import { byTable, describeKeys, duplicateGroups } from '../index-shape.js';
+import { describeKeys, identicalIndexSets, keepAndDrop } from '../index-shape.js';
 import { INDEX_WASTE_OPTIONS, wasteSeverity } from '../index-waste.js';
 import { makeFinding } from '../make-finding.js';
-import { indexes, measureIndexes } from '../sources.js';
+import { type IndexInfo, measureIndexes } from '../sources.js';
 import { formatBytes } from '../units.js';
 
 /**
@@ -20,52 +20,56 @@ export const exactDuplicateIndex = defineCheck({
   options: INDEX_WASTE_OPTIONS,
   async run(ctx, o) {
     const findings: Finding[] = [];
-    for (const [, group] of byTable((await indexes(ctx)).filter((i) => i.valid))) {
-      for (const g of duplicateGroups(group)) {
-        const measured = await measureIndexes(ctx, [g.keep, ...g.drop]);
-        const keep = measured.get(g.keep.oid) ?? g.keep;
-        for (const d of g.drop.map((x) => measured.get(x.oid) ?? x)) {
-          const bothConstraints = d.constraintName !== null;
-          const dropSql = bothConstraints
-            ? `ALTER TABLE ${qualifiedName(d.schema, d.table)} DROP CONSTRAINT ${quoteIdent(d.constraintName!)};`
-            : `DROP INDEX CONCURRENTLY ${qualifiedName(d.schema, d.name)};`;
-          findings.push(
-            makeFinding({
-              ruleId: 'exact-duplicate-index',
-              category: 'index',
-              severity: wasteSeverity(d, o),
-              title: `Index ${qualifiedName(d.schema, d.name)} duplicates ${qualifiedName(keep.schema, keep.name)} on ${qualifiedName(d.schema, d.table)} ${describeKeys(d)}`,
-              summary:
-                'Two identical indexes cost twice the writes, memory and disk for no read benefit; the planner uses one of them. Drop the duplicate.',
-              evidence: {
-                table: `${d.schema}.${d.table}`,
-                duplicate: d.name,
-                duplicateDefinition: d.definition,
-                duplicateSizeBytes: d.sizeBytes,
-                duplicateScans: d.scans,
-                duplicateConstraint: d.constraintName,
-                kept: keep.name,
-                keptDefinition: keep.definition,
-                keptScans: keep.scans,
-                keptConstraint: keep.constraintName,
-                savingBytes: d.sizeBytes,
-              },
-              remediation: bothConstraints
-                ? {
-                    steps: [
-                      `Both indexes back constraints. Check that no foreign key depends on ${d.constraintName}, then drop that constraint:`,
-                      dropSql,
-                    ],
-                  }
-                : {
-                    sql: dropSql,
-                    steps: [`Saves ${formatBytes(d.sizeBytes)} and one index maintenance per write.`],
-                  },
-              object: `index ${d.schema}.${d.name}`,
-              identity: [d.schema, d.name],
-            }),
-          );
-        }
+    // The sets come from the catalog alone; which index of a set to keep depends on its counters, so only the
+    // members of a set are measured, on every run.
+    const sets = await identicalIndexSets(ctx);
+    if (sets.length === 0) return findings;
+    const measured = await measureIndexes(ctx, sets.flat());
+    for (const set of sets) {
+      const g = keepAndDrop(set.map((i) => measured.get(i.oid)).filter((i): i is IndexInfo => i !== undefined));
+      if (!g) continue;
+      const keep = g.keep;
+      for (const d of g.drop) {
+        const bothConstraints = d.constraintName !== null;
+        const dropSql = bothConstraints
+          ? `ALTER TABLE ${qualifiedName(d.schema, d.table)} DROP CONSTRAINT ${quoteIdent(d.constraintName!)};`
+          : `DROP INDEX CONCURRENTLY ${qualifiedName(d.schema, d.name)};`;
+        findings.push(
+          makeFinding({
+            ruleId: 'exact-duplicate-index',
+            category: 'index',
+            severity: wasteSeverity(d, o),
+            title: `Index ${qualifiedName(d.schema, d.name)} duplicates ${qualifiedName(keep.schema, keep.name)} on ${qualifiedName(d.schema, d.table)} ${describeKeys(d)}`,
+            summary:
+              'Two identical indexes cost twice the writes, memory and disk for no read benefit; the planner uses one of them. Drop the duplicate.',
+            evidence: {
+              table: `${d.schema}.${d.table}`,
+              duplicate: d.name,
+              duplicateDefinition: d.definition,
+              duplicateSizeBytes: d.sizeBytes,
+              duplicateScans: d.scans,
+              duplicateConstraint: d.constraintName,
+              kept: keep.name,
+              keptDefinition: keep.definition,
+              keptScans: keep.scans,
+              keptConstraint: keep.constraintName,
+              savingBytes: d.sizeBytes,
+            },
+            remediation: bothConstraints
+              ? {
+                  steps: [
+                    `Both indexes back constraints. Check that no foreign key depends on ${d.constraintName}, then drop that constraint:`,
+                    dropSql,
+                  ],
+                }
+              : {
+                  sql: dropSql,
+                  steps: [`Saves ${formatBytes(d.sizeBytes)} and one index maintenance per write.`],
+                },
+            object: `index ${d.schema}.${d.name}`,
+            identity: [d.schema, d.name],
+          }),
+        );
       }
     }
     return findings;

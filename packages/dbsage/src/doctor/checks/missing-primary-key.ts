@@ -3,7 +3,7 @@ import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
 import { USER_SCHEMAS } from '../sources.js';
-import { query } from '../state.js';
+import { catalogMemo, query } from '../state.js';
 import { formatBytes, formatCount } from '../units.js';
 
 /**
@@ -24,6 +24,22 @@ export const missingPrimaryKey = defineCheck({
     },
   },
   async run(ctx, o) {
+    // Which tables have no primary key depends on the catalog alone (kept across a session's runs); their row
+    // counts, sizes, candidate keys and publications are read on every run, for those tables only.
+    const withoutPk = await catalogMemo(ctx, 'tables-without-primary-key', async () =>
+      (
+        await query<{ oid: number }>(
+          ctx,
+          `SELECT c.oid::int8 AS oid
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p')           -- r table, p partitioned table
+              AND NOT c.relispartition AND c.relpersistence = 'p'
+              AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
+              AND ${USER_SCHEMAS}`,
+        )
+      ).map((r) => Number(r.oid)),
+    );
+    if (withoutPk.length === 0) return [];
     const rows = await query<Record<string, unknown>>(
       ctx,
       `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
@@ -38,10 +54,8 @@ export const missingPrimaryKey = defineCheck({
               EXISTS (SELECT 1 FROM pg_publication_tables p WHERE p.schemaname = n.nspname AND p.tablename = c.relname)
                 OR EXISTS (SELECT 1 FROM pg_publication WHERE puballtables) AS published
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind IN ('r', 'p')           -- r table, p partitioned table
-          AND NOT c.relispartition AND c.relpersistence = 'p'
-          AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)
-          AND ${USER_SCHEMAS}`,
+        WHERE c.oid = ANY ($1::oid[])`,
+      [withoutPk],
     );
     return rows.map((r) => {
       const schema = String(r.schema);

@@ -2,7 +2,8 @@ import { qualifiedName } from '../../engines/postgres/quote.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { capSeverity, climb } from '../severity.js';
-import { databaseStats, indexes, measureIndexes } from '../sources.js';
+import { databaseStats, type IndexShape, indexes, indexShapesByOid, measureIndexes, USER_SCHEMAS } from '../sources.js';
+import { doctorState, query } from '../state.js';
 import { formatBytes, percent, round } from '../units.js';
 
 /**
@@ -50,21 +51,44 @@ export const unusedIndex = defineCheck({
     },
   },
   async run(ctx, o) {
-    const all = await indexes(ctx);
     const db = await databaseStats(ctx);
     const statsDays = db.windowSeconds === null ? null : db.windowSeconds / 86_400;
     const young = statsDays !== null && statsDays < o.minStatsAgeDays;
-    const candidates = all.filter(
-      (i) =>
-        i.valid &&
-        !i.primary &&
-        !i.unique &&
-        !i.exclusion &&
-        !i.replicaIdentity &&
-        i.scans <= o.maxScans &&
-        // pg_class sizes can lag behind the file: keep anything within half of the floor, then measure.
-        i.sizeBytes >= o.minBytes / 2,
-    );
+    // pg_class sizes can lag behind the file: keep anything within half of the floor, then measure.
+    const floorBytes = o.minBytes / 2;
+    let candidates: IndexShape[];
+    if (doctorState(ctx).baseline) {
+      // Under --since the scans of the window decide, which needs every index's counter.
+      candidates = (await indexes(ctx)).filter(
+        (i) =>
+          i.valid &&
+          !i.primary &&
+          !i.unique &&
+          !i.exclusion &&
+          !i.replicaIdentity &&
+          i.scans <= o.maxScans &&
+          i.sizeBytes >= floorBytes,
+      );
+    } else {
+      // Lifetime counters: the server picks the few candidates, instead of shipping every index's numbers.
+      const rows = await query<{ oid: number }>(
+        ctx,
+        `SELECT i.indexrelid::int8 AS oid
+           FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN pg_class t ON t.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace
+          WHERE i.indisvalid AND NOT i.indisprimary AND NOT i.indisunique AND NOT i.indisexclusion
+            AND NOT i.indisreplident AND t.relkind IN ('r', 'm', 'p') AND ${USER_SCHEMAS}
+            AND pg_stat_get_numscans(i.indexrelid) <= $1
+            AND CASE WHEN c.relpages = 0 THEN pg_relation_size(c.oid)
+                     ELSE c.relpages::int8 * current_setting('block_size')::int8 END >= $2`,
+        [o.maxScans, floorBytes],
+      );
+      const shapes = await indexShapesByOid(ctx);
+      // An index created after the shapes were read waits for the next run.
+      candidates = rows.map((r) => shapes.get(Number(r.oid))).filter((i): i is IndexShape => i !== undefined);
+    }
     const measured = await measureIndexes(ctx, candidates);
     return [...measured.values()]
       .filter((i) => i.sizeBytes >= o.minBytes)
