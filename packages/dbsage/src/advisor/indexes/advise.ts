@@ -55,6 +55,11 @@ export interface AdviseOptions extends CandidateOptions {
   minStatementCost?: number;
   /** Minimum gain of a search move, as a fraction of the workload weight the current set leaves (default 0.002). */
   minGainFraction?: number;
+  /**
+   * Under a budget, leftover storage is filled with indexes gaining at least this fraction of the total workload
+   * weight, below `minGainFraction` (default 0.0001; 0 turns the fill off). See search.ts, step 3.
+   */
+  fillMinGainFraction?: number;
   /** A served statement must get at least this much cheaper (fraction, default 0.1). */
   minImprovement?: number;
   /** A catalog already read (skips introspection). */
@@ -102,6 +107,8 @@ export interface Recommendation {
   cumulativeBytes: number;
   /** Accepted by the index-only widening rule: the gain shows once VACUUM sets the visibility map. */
   indexOnlyAfterVacuum: boolean;
+  /** Taken only to use the budget: it gains less than the advisor's threshold (`minGainFraction`). */
+  belowThreshold: boolean;
 }
 
 /** The advisor's result. */
@@ -122,6 +129,10 @@ export interface AdvisorResult {
   dataBytes: number;
   budgetBytes: number | null;
   timedOut: boolean;
+  /** Why nothing is recommended (null when something is). */
+  emptyReason: string | null;
+  /** Extensions the recommended indexes need that the database does not have yet (`pg_trgm` for trigram GIN). */
+  requiredExtensions: string[];
   catalog: Catalog;
   /** Prepared statements (for --verify). */
   prepared: AdvisorStatement[];
@@ -261,6 +272,7 @@ export async function adviseIndexes(
       budgetBytes: budget,
       timeLimitMillis: o.timeLimitMillis ?? 60_000,
       minGainFraction: o.minGainFraction ?? 0.002,
+      fillMinGainFraction: o.fillMinGainFraction ?? 0.0001,
       writeAware: o.writeAware ?? false,
       statementCandidates: new Map([...perStatement].map(([k, v]) => [k, v.candidateIds])),
       deferred,
@@ -390,10 +402,16 @@ export async function adviseIndexes(
         cumulativeRelativeCost: relativeCost,
         cumulativeBytes: bytes,
         indexOnlyAfterVacuum: search.indexOnlyWidened.has(id),
+        belowThreshold: search.belowThreshold.has(id),
       });
     }
     const drops = findDropCandidates(
       cat,
+      chosen.map((id) => cands.get(id)!),
+    );
+    const emptyReason = chosen.length > 0 ? null : whyEmpty(search, total, budget, o, costable.length, ev.unit);
+    const requiredExtensions = await missingExtensions(
+      session,
       chosen.map((id) => cands.get(id)!),
     );
     return {
@@ -410,8 +428,50 @@ export async function adviseIndexes(
       dataBytes,
       budgetBytes: budget,
       timedOut: search.timedOut,
+      emptyReason,
+      requiredExtensions,
       catalog: cat,
       prepared: statements,
     };
   }
+}
+
+/** Extensions an index needs beyond core PostgreSQL: the trigram operator classes come with pg_trgm. */
+export function extensionsFor(c: IndexCandidate): string[] {
+  return c.keys.some((k) => k.opclass === 'gin_trgm_ops' || k.opclass === 'gist_trgm_ops') ? ['pg_trgm'] : [];
+}
+
+/** The extensions the indexes need that are not installed in the session's database. */
+async function missingExtensions(session: WhatIfSession, indexes: readonly IndexCandidate[]): Promise<string[]> {
+  const needed = [...new Set(indexes.flatMap(extensionsFor))].sort();
+  if (needed.length === 0) return [];
+  const r = await session.query<{ extname: string }>(
+    'SELECT extname FROM pg_extension WHERE extname = ANY($1::text[])',
+    [needed],
+  );
+  const installed = new Set(r.rows.map((x) => x.extname));
+  return needed.filter((e) => !installed.has(e));
+}
+
+/** The reason an empty recommendation is given, in words. */
+function whyEmpty(
+  search: SearchResult,
+  total: number,
+  budget: number | null,
+  o: AdviseOptions,
+  costable: number,
+  unit: 'ms' | 'cost',
+): string {
+  if (costable === 0 || total <= 0) return 'no statement of the workload is costly enough for an index to pay off';
+  const pct = (x: number) => `${((100 * x) / total).toPrecision(2)} %`;
+  if (search.budgetBlocked.size > 0)
+    return `every index that would help is larger than what is left of the ${budget ?? 0}-byte budget`;
+  if (search.bestRejectedGain > 0) {
+    const floor = budget !== null ? (o.fillMinGainFraction ?? 0.0001) : (o.minGainFraction ?? 0.002);
+    return `the best index found saves ${pct(search.bestRejectedGain)} of the workload (${unit}), below the ${(100 * floor).toPrecision(2)} % minimum${budget === null ? ' (a --budget lowers it to use the storage given)' : ''}`;
+  }
+  if (search.writeRejected.size > 0)
+    return 'the indexes that would help cost the workload’s writes more than they save';
+  if (search.timedOut) return 'the time limit ran out before an index was found';
+  return 'no candidate index lowers the workload cost';
 }

@@ -26,6 +26,7 @@ export const CANDIDATE_KINDS = [
   'array',
   'brin',
   'hash',
+  'narrower',
 ] as const;
 export type CandidateKind = (typeof CANDIDATE_KINDS)[number];
 

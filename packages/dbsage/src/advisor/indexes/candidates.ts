@@ -2,6 +2,7 @@ import { columnStats, distinctValues, findTable } from '../../catalog/lookup.js'
 import type { Catalog, Index, Table } from '../../catalog/types.js';
 import { quoteIdent, quoteLiteral } from '../../engines/postgres/quote.js';
 import type { Predicate } from '../../sql/extract-types.js';
+import { btreeDedupFactor } from './btree-size.js';
 import {
   type CandidateKey,
   type CandidateKind,
@@ -9,6 +10,7 @@ import {
   type IndexCandidate,
   makeCandidate,
 } from './candidate.js';
+import { NARROWER_MAX_SIZE_RATIO } from './existing.js';
 import type { AdvisorStatement } from './statements.js';
 
 /**
@@ -25,7 +27,9 @@ import type { AdvisorStatement } from './statements.js';
  *   on wide values;
  * - a B-tree on join columns (the inner side of a nested loop, typically a foreign key).
  * Candidates are merged across statements by definition, and a candidate an existing valid index already serves
- * is dropped (the statement then carries `already-indexed`).
+ * is dropped (the statement then carries `already-indexed`) — unless the existing index is a wider B-tree and the
+ * candidate, a key prefix of it, is estimated at most {@link NARROWER_MAX_SIZE_RATIO} of its size: a much smaller
+ * index can make scans cheaper (kind `narrower`; the search keeps it only if the what-if cost says so).
  */
 
 /** Options of candidate generation, with documented defaults. */
@@ -196,11 +200,13 @@ export function generateCandidates(
     const add = (table: Table, parts: Omit<IndexCandidate, 'id' | 'name' | 'schema' | 'table'>, fallback = false) => {
       if (parts.keys.length === 0) return;
       entry.noSargable = false;
-      const probe = makeCandidate({ ...parts, schema: table.schema, table: table.name }, taken);
+      let probe = makeCandidate({ ...parts, schema: table.schema, table: table.name }, taken);
       const serving = existingServing(probe, table);
       if (serving) {
         if (!fallback && !entry.servedBy.includes(serving.name)) entry.servedBy.push(serving.name);
-        return;
+        if (!narrowerThan(probe, serving, table, catalog)) return;
+        parts = { ...parts, kinds: [...new Set<CandidateKind>([...parts.kinds, 'narrower'])] };
+        probe = makeCandidate({ ...parts, schema: table.schema, table: table.name }, taken);
       }
       const existing = candidates.get(probe.id);
       if (fallback) {
@@ -225,6 +231,29 @@ export function generateCandidates(
     for (const table of st.tables) generateForTable(st, table, catalog, o, add);
   }
   return { candidates, perStatement, fallbacks };
+}
+
+/**
+ * True when `c`, served by the existing B-tree `ix`, has fewer key or INCLUDE columns than `ix` and is estimated at
+ * most {@link NARROWER_MAX_SIZE_RATIO} of `ix`'s size: leaf tuples of the key widths from pg_stats (8-byte tuple
+ * header, MAXALIGN, 4-byte line pointer), shrunk by deduplication, at the default 90 % leaf fill factor.
+ */
+export function narrowerThan(c: IndexCandidate, ix: Index, table: Table, catalog: Catalog): boolean {
+  if (c.method !== 'btree' || ix.method !== 'btree' || c.predicate !== null || ix.sizeBytes <= 0) return false;
+  if (ix.keys.length <= c.keys.length && ix.include.length <= c.include.length) return false;
+  const rows = table.rowEstimate ?? 0;
+  if (rows <= 0) return false;
+  let keyBytes = 0;
+  for (const k of c.keys) {
+    if (k.column === null) return false;
+    const w = columnStats(catalog, table, k.column)?.avgWidth;
+    if (w === undefined) return false;
+    keyBytes += w;
+  }
+  for (const i of c.include) keyBytes += columnStats(catalog, table, i)?.avgWidth ?? 16;
+  const tuple = Math.ceil((8 + keyBytes) / 8) * 8 + 4;
+  const estimate = (rows * tuple * btreeDedupFactor(c, table, catalog, catalog.serverVersionNum)) / 0.9;
+  return estimate <= NARROWER_MAX_SIZE_RATIO * ix.sizeBytes;
 }
 
 function generateForTable(

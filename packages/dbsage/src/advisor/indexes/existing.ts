@@ -8,6 +8,17 @@ import type { IndexCandidate } from './candidate.js';
  * serve as replica identity are never proposed: they do work beyond reads.
  */
 
+/**
+ * A B-tree whose keys are a prefix of a wider B-tree's still earns its keep when it is much smaller: fewer leaf
+ * pages to descend and scan, and the planner charges an index scan in proportion to the index's pages
+ * (`genericcostestimate` in PostgreSQL's selfuncs.c: index pages fetched = index tuples read × pages / tuples).
+ * The typical case is a non-unique prefix of a unique key, which B-tree deduplication (PostgreSQL 13+, documentation
+ * "B-Tree Deduplication") stores as posting lists: TPC-H `lineitem (l_orderkey)` is about half its primary key
+ * `(l_orderkey, l_linenumber)`. Such a prefix is not reported as redundant, and the advisor may recommend one (kind
+ * `narrower`), when it is at most this fraction of the wider index's size.
+ */
+export const NARROWER_MAX_SIZE_RATIO = 0.75;
+
 /** Why an index is a drop candidate. */
 export const DROP_REASONS = ['invalid', 'duplicate', 'redundant', 'unused'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
@@ -122,7 +133,13 @@ export function findDropCandidates(catalog: Catalog, recommended: readonly Index
         out.push(make(t, ix, 'duplicate', dup.ix.name));
         continue;
       }
-      const wider = shapes.find((o) => o.ix !== ix && o.ix.valid && prefixOf(shape, o.shape));
+      const wider = shapes.find(
+        (o) =>
+          o.ix !== ix &&
+          o.ix.valid &&
+          prefixOf(shape, o.shape) &&
+          !(ix.sizeBytes > 0 && ix.sizeBytes <= NARROWER_MAX_SIZE_RATIO * o.ix.sizeBytes),
+      );
       if (wider) {
         out.push(make(t, ix, 'redundant', wider.ix.name));
         continue;

@@ -14,6 +14,13 @@ import { columnsIn, type WorkloadEvaluator } from './evaluator.js';
  *    marginal gain fell below the threshold (another index now serves its statements), swap a chosen index for an
  *    unchosen one on the same table when that improves the objective, then extend again with the freed budget.
  *
+ * 3. Budget fill, only under an explicit storage budget: the threshold of steps 1–2 keeps the advisor from proposing
+ *    indexes of negligible value on its own, but a budget states how much storage the user means to spend. Extend
+ *    itself stops only when no candidate that fits improves the cost any more (Schlosser et al., Algorithm 1), so
+ *    once steps 1–2 are done the leftover budget is filled by the same greedy moves with the threshold lowered to a
+ *    floor (`fillMinGainFraction` of the total weight, default 0.01 %: below it a "gain" is planner rounding). Such
+ *    indexes are reported as below the threshold, so the reader can tell them from the main set.
+ *
  * One rule goes beyond the planner: widening a B-tree with INCLUDE columns so that a statement gets an index-only
  * scan is accepted on a read-mostly table even when the planner shows no gain yet, because that gain appears only
  * once VACUUM has set the visibility map (the planner scales heap fetches by `relallvisible`).
@@ -27,6 +34,11 @@ export interface SearchOptions {
   timeLimitMillis: number;
   /** A move must improve the objective by at least this fraction of the workload weight left by the current set. */
   minGainFraction: number;
+  /**
+   * Under a budget, the leftover storage is filled with moves that gain at least this fraction of the total weight
+   * (default 0.0001); 0 disables the fill. Ignored without a budget.
+   */
+  fillMinGainFraction?: number;
   /** Add index maintenance to the objective and refuse indexes that break HOT updates for little gain. */
   writeAware: boolean;
   /**
@@ -67,6 +79,10 @@ export interface SearchResult {
   writeRejected: Set<string>;
   /** The index-only widening rule accepted these (gain after VACUUM sets the visibility map). */
   indexOnlyWidened: Set<string>;
+  /** Taken by the budget fill: each gains less than the threshold, but the budget had room for it. */
+  belowThreshold: Set<string>;
+  /** The best positive gain of a move the search saw but did not take (below the floor, or not fitting), or 0. */
+  bestRejectedGain: number;
   timedOut: boolean;
   objective: number;
 }
@@ -106,6 +122,11 @@ export async function searchIndexes(
   const budgetBlocked = new Set<string>();
   const writeRejected = new Set<string>();
   const indexOnlyWidened = new Set<string>();
+  const belowThreshold = new Set<string>();
+  let bestRejectedGain = 0;
+  /** Fill mode: the threshold is the floor (see the module comment). */
+  let filling = false;
+  const fillFloor = (options.fillMinGainFraction ?? 0.0001) * total;
   let timedOut = false;
   let config: string[] = [];
   let current = await ev.objective(config);
@@ -156,7 +177,7 @@ export async function searchIndexes(
   const extend = async (): Promise<void> => {
     for (;;) {
       if (timeUp()) return;
-      const minGain = minGainAt(current);
+      const minGain = filling ? Math.max(fillFloor, Number.MIN_VALUE) : minGainAt(current);
       let best: { next: string[]; id: string; replaced?: string; gain: number; ratio: number } | null = null;
       const locked = ids.filter((id) => !unlocked(id));
       let i = 0;
@@ -188,10 +209,14 @@ export async function searchIndexes(
           if (options.writeAware && gain < minGain && gain + ev.maintenance(id).cost >= minGain) {
             writeRejected.add(id); // worth it for reads, not once its maintenance on writes is counted
           }
-          if (gain < minGain || gain <= 0) continue;
+          if (gain < minGain || gain <= 0) {
+            bestRejectedGain = Math.max(bestRejectedGain, gain);
+            continue;
+          }
           if (!writeCheck(id, gain)) continue;
           if (!fits(mv.next)) {
             budgetBlocked.add(id);
+            bestRejectedGain = Math.max(bestRejectedGain, gain);
             continue;
           }
           const added = Math.max(8192, sizeOf(mv.next) - sizeOf(config));
@@ -209,6 +234,8 @@ export async function searchIndexes(
       config = best.next;
       current = await ev.objective(config);
       budgetBlocked.delete(best.id);
+      if (filling) belowThreshold.add(best.id);
+      if (best.replaced) belowThreshold.delete(best.replaced);
       steps.push({
         action: best.replaced ? 'replace' : 'add',
         candidateId: best.id,
@@ -265,6 +292,11 @@ export async function searchIndexes(
     await extend();
     if (!improved && config.length === before) break;
   }
+  if (options.budgetBytes !== null && (options.fillMinGainFraction ?? 0.0001) > 0 && !timeUp()) {
+    filling = true;
+    await extend();
+    filling = false;
+  }
   // Order by marginal value for the cumulative curve: greedily, the index adding most objective first.
   const ordered: string[] = [];
   const rest = new Set(config);
@@ -277,7 +309,17 @@ export async function searchIndexes(
     ordered.push(best!.id);
     rest.delete(best!.id);
   }
-  return { chosen: ordered, steps, budgetBlocked, writeRejected, indexOnlyWidened, timedOut, objective: current };
+  return {
+    chosen: ordered,
+    steps,
+    budgetBlocked,
+    writeRejected,
+    indexOnlyWidened,
+    belowThreshold,
+    bestRejectedGain,
+    timedOut,
+    objective: current,
+  };
 }
 
 /**
