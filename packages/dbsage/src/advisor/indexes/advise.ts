@@ -3,7 +3,7 @@ import type { Catalog } from '../../catalog/types.js';
 import type { PgClient } from '../../engines/postgres/client.js';
 import { CapabilityError } from '../../errors.js';
 import type { Workload } from '../../workload/types.js';
-import { candidateDdl, type IndexCandidate } from './candidate.js';
+import { candidateDdl, extensionsFor, type IndexCandidate } from './candidate.js';
 import { type CandidateOptions, generateCandidates } from './candidates.js';
 import { WorkloadEvaluator } from './evaluator.js';
 import { type DropCandidate, findDropCandidates } from './existing.js';
@@ -243,6 +243,8 @@ export async function adviseIndexes(
     // only when they can pay off: the visibility map is mostly set (the planner sees the index-only gain) or the
     // entry stays under half a heap row (the widening rule).
     const vm = await visibleFractions(session, cat, cands);
+    // Read before any what-if build: the real-index engine creates missing extensions inside its transaction.
+    const installedExtensions = await extensionsInstalled(session);
     const deferred = new Set<string>();
     for (const c of [...cands.values()]) {
       if (!c.kinds.includes('covering')) continue;
@@ -344,7 +346,7 @@ export async function adviseIndexes(
       const usesExisting = before.scans.some((x) => x.index !== null);
       if ((mine?.servedBy.length ?? 0) > 0) {
         outcome.reason = 'already-indexed';
-        outcome.reasonDetail = `served by existing ${mine!.servedBy.join(', ')}`;
+        outcome.reasonDetail = `served by existing ${mine!.servedBy.join(', ')}${candIds.some((id) => search.budgetBlocked.has(id)) ? '; a smaller index on a key prefix would help but does not fit the budget' : ''}`;
       } else if (before.totalCost < (o.minStatementCost ?? 20)) {
         outcome.reason = 'low-cost';
         outcome.reasonDetail = `planner cost ${before.totalCost.toFixed(1)} is below ${o.minStatementCost ?? 20}`;
@@ -410,10 +412,9 @@ export async function adviseIndexes(
       chosen.map((id) => cands.get(id)!),
     );
     const emptyReason = chosen.length > 0 ? null : whyEmpty(search, total, budget, o, costable.length, ev.unit);
-    const requiredExtensions = await missingExtensions(
-      session,
-      chosen.map((id) => cands.get(id)!),
-    );
+    const requiredExtensions = [...new Set(chosen.flatMap((id) => extensionsFor(cands.get(id)!)))]
+      .filter((e) => !installedExtensions.has(e))
+      .sort();
     return {
       engine: session.engine,
       serverVersionNum: cat.serverVersionNum,
@@ -436,21 +437,10 @@ export async function adviseIndexes(
   }
 }
 
-/** Extensions an index needs beyond core PostgreSQL: the trigram operator classes come with pg_trgm. */
-export function extensionsFor(c: IndexCandidate): string[] {
-  return c.keys.some((k) => k.opclass === 'gin_trgm_ops' || k.opclass === 'gist_trgm_ops') ? ['pg_trgm'] : [];
-}
-
-/** The extensions the indexes need that are not installed in the session's database. */
-async function missingExtensions(session: WhatIfSession, indexes: readonly IndexCandidate[]): Promise<string[]> {
-  const needed = [...new Set(indexes.flatMap(extensionsFor))].sort();
-  if (needed.length === 0) return [];
-  const r = await session.query<{ extname: string }>(
-    'SELECT extname FROM pg_extension WHERE extname = ANY($1::text[])',
-    [needed],
-  );
-  const installed = new Set(r.rows.map((x) => x.extname));
-  return needed.filter((e) => !installed.has(e));
+/** Extensions installed in the session's database. */
+async function extensionsInstalled(session: WhatIfSession): Promise<Set<string>> {
+  const r = await session.query<{ extname: string }>('SELECT extname FROM pg_extension');
+  return new Set(r.rows.map((x) => x.extname));
 }
 
 /** The reason an empty recommendation is given, in words. */

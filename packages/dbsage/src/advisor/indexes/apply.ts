@@ -1,6 +1,6 @@
 import type { PgClient, PinnedSession } from '../../engines/postgres/client.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
-import { candidateDdl, type IndexCandidate } from './candidate.js';
+import { candidateDdl, extensionDdl, type IndexCandidate } from './candidate.js';
 
 /**
  * `--apply`: builds recommended indexes on a live server, one at a time, the way a careful DBA does:
@@ -22,6 +22,11 @@ export interface ApplyOptions {
   cleanupLockTimeoutMillis?: number;
   /** How often to read pg_stat_progress_create_index, ms (default 1000). */
   pollMillis?: number;
+  /**
+   * Extensions to create (IF NOT EXISTS) before the first index: those the indexes need that the database does not
+   * have yet (`AdvisorResult.requiredExtensions`, e.g. pg_trgm for trigram GIN). Default none.
+   */
+  extensions?: readonly string[];
   /** Progress lines (phase, blocks, tuples). */
   onProgress?: (message: string, fraction?: number) => void;
   /** Aborting cancels the running build and cleans up. */
@@ -101,6 +106,10 @@ export async function applyRecommendations(
     phases: [],
   }));
   try {
+    for (const ext of options.extensions ?? []) {
+      progress(`creating extension ${ext}`);
+      await session.query(extensionDdl(ext));
+    }
     for (const [i, c] of candidates.entries()) {
       const out = outcomes[i]!;
       if (options.signal?.aborted) {

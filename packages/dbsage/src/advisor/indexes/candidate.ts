@@ -65,6 +65,19 @@ export interface IndexCandidate {
   readonly name: string;
 }
 
+/**
+ * Extensions an index needs beyond core PostgreSQL: the trigram operator classes come with pg_trgm (PostgreSQL
+ * documentation, F.35 pg_trgm).
+ */
+export function extensionsFor(c: Pick<IndexCandidate, 'keys'>): string[] {
+  return c.keys.some((k) => k.opclass === 'gin_trgm_ops' || k.opclass === 'gist_trgm_ops') ? ['pg_trgm'] : [];
+}
+
+/** `CREATE EXTENSION IF NOT EXISTS` for an extension an index needs. */
+export function extensionDdl(name: string): string {
+  return `CREATE EXTENSION IF NOT EXISTS ${quoteIdent(name)}`;
+}
+
 /** The SQL text of one key as it appears in CREATE INDEX. */
 export function keySql(key: CandidateKey, method: CandidateMethod): string {
   const base = key.column !== null ? quoteIdent(key.column) : `(${key.expression ?? ''})`;

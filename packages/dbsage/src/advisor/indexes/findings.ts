@@ -2,7 +2,7 @@ import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
 import type { Finding, Severity } from '../../findings/finding.js';
 import { findingFingerprint } from '../../findings/fingerprint.js';
 import type { AdvisorResult, Recommendation, StatementOutcome } from './advise.js';
-import { keySql } from './candidate.js';
+import { extensionDdl, extensionsFor, keySql } from './candidate.js';
 import type { DropCandidate } from './existing.js';
 import { formatBytes } from './options.js';
 import type { VerifyReport } from './verify.js';
@@ -63,12 +63,13 @@ function recommendationFinding(result: AdvisorResult, r: Recommendation, verify:
   const where = c.predicate ? ` WHERE ${c.predicate}` : '';
   const measured = verify?.indexes.find((i) => i.name === c.name);
   const replaces = result.drops.filter((d) => d.coveredByRecommendation && d.coveredBy === c.name).map((d) => d.index);
+  const extensions = extensionsFor(c).filter((e) => result.requiredExtensions.includes(e));
   return {
     ruleId: INDEX_ADVISOR_RULES.recommendation,
     category: 'index',
     severity,
     title: `Add index ${c.name} on ${qualifiedName(c.schema, c.table)}${using} (${keys})${inc}${where}`,
-    summary: `Serves ${r.statements.length} statement${r.statements.length === 1 ? '' : 's'}: planner cost ${before.toFixed(0)} → ${after.toFixed(0)}, about ${(share * 100).toFixed(1)} % of the workload saved, for ${formatBytes(r.sizeBytes)}.${r.indexOnlyAfterVacuum ? ' INCLUDE columns give an index-only scan once VACUUM has set the visibility map.' : ''}`,
+    summary: `Serves ${r.statements.length} statement${r.statements.length === 1 ? '' : 's'}: planner cost ${before.toFixed(0)} → ${after.toFixed(0)}, about ${(share * 100).toFixed(1)} % of the workload saved, for ${formatBytes(r.sizeBytes)}.${r.indexOnlyAfterVacuum ? ' INCLUDE columns give an index-only scan once VACUUM has set the visibility map.' : ''}${r.belowThreshold ? ' Below the advisor’s gain threshold: taken because the storage budget had room for it.' : ''}`,
     evidence: {
       index: c.name,
       table: qualifiedName(c.schema, c.table),
@@ -86,11 +87,14 @@ function recommendationFinding(result: AdvisorResult, r: Recommendation, verify:
       cumulativeRelativeCost: round(r.cumulativeRelativeCost),
       cumulativeBytes: r.cumulativeBytes,
       indexOnlyAfterVacuum: r.indexOnlyAfterVacuum,
+      belowThreshold: r.belowThreshold,
+      ...(extensions.length ? { requiresExtensions: extensions } : {}),
       ...(replaces.length ? { makesRedundant: replaces } : {}),
     },
     remediation: {
-      sql: `${r.ddl};`,
+      sql: [...extensions.map((e) => `${extensionDdl(e)};`), `${r.ddl};`].join('\n'),
       steps: [
+        ...extensions.map((e) => `${e} is available but not installed: the index needs it (CREATE EXTENSION)`),
         'CREATE INDEX CONCURRENTLY does not block writes; it cannot run inside a transaction block',
         'if it fails it leaves an INVALID index: DROP INDEX CONCURRENTLY it and retry',
       ],

@@ -1,5 +1,6 @@
 import { qualifiedName } from '../../engines/postgres/quote.js';
 import type { AdvisorResult } from './advise.js';
+import { extensionDdl } from './candidate.js';
 import { formatBytes } from './options.js';
 
 /**
@@ -15,6 +16,10 @@ export function migrationSql(result: AdvisorResult): string {
     "SET lock_timeout = '5s';",
     '',
   ];
+  // Extensions the indexes need (pg_trgm for trigram GIN) that the database does not have yet, first.
+  for (const ext of result.requiredExtensions) {
+    lines.push(`-- ${ext}: needed by the operator classes of the indexes below`, `${extensionDdl(ext)};`, '');
+  }
   for (const r of result.recommendations) {
     lines.push(
       `-- ${r.candidate.name}: ${formatBytes(r.sizeBytes)} (${r.sizeSource}), cumulative relative workload cost ${r.cumulativeRelativeCost.toFixed(3)}`,

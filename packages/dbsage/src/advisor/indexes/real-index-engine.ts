@@ -1,6 +1,6 @@
 import type { Queryable } from '../../engines/postgres/client.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
-import { candidateDdl, type IndexCandidate } from './candidate.js';
+import { candidateDdl, extensionDdl, extensionsFor, type IndexCandidate } from './candidate.js';
 import type { PlanSummary } from './plan.js';
 import type { AdvisorStatement } from './statements.js';
 import { type CandidateInfo, explainStatement, type PlanMode, type WhatIfSession } from './what-if.js';
@@ -60,6 +60,11 @@ export class RealIndexSession implements WhatIfSession {
     await this.#tx.query(
       "SELECT set_config('maintenance_work_mem', greatest(setting::int8, 262144)::text || 'kB', true) FROM pg_settings WHERE name = 'maintenance_work_mem'",
     );
+    // An extension the candidates need (pg_trgm) but the database only has available is created inside the
+    // transaction, which is rolled back with everything else; when that fails the candidates report the error.
+    for (const ext of [...new Set(todo.flatMap(extensionsFor))].sort()) {
+      await this.#guarded(() => this.#tx.query(extensionDdl(ext))).catch(() => undefined);
+    }
     const analyze = new Set<string>();
     let done = 0;
     for (const c of todo) {

@@ -2,7 +2,7 @@ import type { PgClient, Queryable } from '../../engines/postgres/client.js';
 import { qualifiedName } from '../../engines/postgres/quote.js';
 import { CapabilityError } from '../../errors.js';
 import type { AdvisorResult } from './advise.js';
-import { candidateDdl } from './candidate.js';
+import { candidateDdl, extensionDdl } from './candidate.js';
 import { indexesUsed, type PlanNode, summarize } from './plan.js';
 import type { AdvisorStatement } from './statements.js';
 
@@ -136,6 +136,7 @@ export async function verifyRecommendations(
         before.set(st.id, await measure(tx, st, runs));
       }
       const tables = new Set<string>();
+      for (const ext of result.requiredExtensions) await tx.query(extensionDdl(ext));
       for (const [i, r] of result.recommendations.entries()) {
         progress(
           `verify: building ${r.candidate.name}`,

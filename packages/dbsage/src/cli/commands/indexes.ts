@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { type AdvisorResult, adviseIndexes } from '../../advisor/indexes/advise.js';
 import { applyRecommendations } from '../../advisor/indexes/apply.js';
+import { extensionDdl } from '../../advisor/indexes/candidate.js';
 import { advisorFindings } from '../../advisor/indexes/findings.js';
 import { migrationSql } from '../../advisor/indexes/migration.js';
 import { formatBytes, parseBudget, parseDuration } from '../../advisor/indexes/options.js';
@@ -41,6 +42,13 @@ function notesOf(result: AdvisorResult, verify: VerifyReport | undefined): strin
     `data size ${formatBytes(result.dataBytes)}; budget ${result.budgetBytes === null ? 'none' : formatBytes(result.budgetBytes)}; objective unit: ${result.unit === 'ms' ? 'workload time (calls × mean)' : 'planner cost (the workload has no timings)'}`,
     `cumulative workload cost: ${result.curve.map((p) => `${p.indexes} idx / ${formatBytes(p.bytes)} → ${(p.relativeCost * 100).toFixed(1)} %`).join('; ')}`,
   ];
+  if (result.emptyReason) notes.push(`no index recommended: ${result.emptyReason}`);
+  const below = result.recommendations.filter((r) => r.belowThreshold).map((r) => r.candidate.name);
+  if (below.length) notes.push(`below the gain threshold, taken because the budget had room: ${below.join(', ')}`);
+  if (result.requiredExtensions.length)
+    notes.push(
+      `the recommended indexes need ${result.requiredExtensions.join(', ')} (CREATE EXTENSION IF NOT EXISTS, included in the DDL)`,
+    );
   for (const e of result.candidateErrors) notes.push(`candidate ${e.name} could not be costed: ${e.error}`);
   if (verify) {
     const ok = verify.indexes.filter((i) => i.confirmed).length;
@@ -117,7 +125,9 @@ export const command: CommandModule = {
         let applied: string[] = [];
         if (flags.apply && result.recommendations.length > 0) {
           bar.done();
-          ctx.io.stderr(`${result.recommendations.map((r) => `${r.ddl};`).join('\n')}\n`);
+          ctx.io.stderr(
+            `${[...result.requiredExtensions.map((e) => `${extensionDdl(e)};`), ...result.recommendations.map((r) => `${r.ddl};`)].join('\n')}\n`,
+          );
           const ok = flags.yes || (await confirm(`build these ${result.recommendations.length} indexes now? [y/N] `));
           if (!ok) throw new UsageError('--apply: not confirmed (pass --yes to build without asking)');
           const ac = new AbortController();
@@ -129,6 +139,7 @@ export const command: CommandModule = {
               result.recommendations.map((r) => r.candidate),
               {
                 signal: ac.signal,
+                extensions: result.requiredExtensions,
                 onProgress: (m, f) => bar.update(m, f),
                 ...(flags.lockTimeout ? { lockTimeoutMillis: Number(flags.lockTimeout) } : {}),
               },

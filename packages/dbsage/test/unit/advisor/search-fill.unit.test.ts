@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { type IndexCandidate, makeCandidate } from '../../../src/advisor/indexes/candidate.js';
+import type { WorkloadEvaluator } from '../../../src/advisor/indexes/evaluator.js';
+import { searchIndexes } from '../../../src/advisor/indexes/search.js';
+import type { Catalog } from '../../../src/catalog/types.js';
+
+const btree = (table: string, column: string): IndexCandidate =>
+  makeCandidate({
+    schema: 'public',
+    table,
+    method: 'btree',
+    keys: [{ column, expression: null, descending: false, opclass: null }],
+    include: [],
+    predicate: null,
+    predicateColumns: [],
+    kinds: ['single'],
+  });
+
+/**
+ * An evaluator whose objective is additive: each candidate saves a fixed part of a workload weighing 1000. Only
+ * what the search uses is implemented.
+ */
+function fakeEvaluator(gains: Map<string, { gain: number; size: number }>): WorkloadEvaluator {
+  return {
+    statements: [],
+    totalWeight: () => 1000,
+    size: (id: string) => gains.get(id)?.size ?? 0,
+    objective: async (config: readonly string[]) => config.reduce((a, id) => a + (gains.get(id)?.gain ?? 0), 0),
+    maintenance: () => ({ cost: 0, breaksHot: [] }),
+    candidateForIndex: () => undefined,
+  } as unknown as WorkloadEvaluator;
+}
+
+const catalog = { tables: [] } as unknown as Catalog;
+
+describe('budget fill of the index search', () => {
+  // a saves 0.1 % and b 0.05 % of the workload: both under the 0.2 % threshold; c saves 0.001 %: planner noise.
+  const a = btree('orders', 'o_custkey');
+  const b = btree('partsupp', 'ps_suppkey');
+  const c = btree('nation', 'n_name');
+  const candidates = new Map([a, b, c].map((x) => [x.id, x]));
+  const gains = new Map([
+    [a.id, { gain: 1, size: 100_000 }],
+    [b.id, { gain: 0.5, size: 50_000 }],
+    [c.id, { gain: 0.01, size: 8192 }],
+  ]);
+  const base = { timeLimitMillis: 10_000, minGainFraction: 0.002, writeAware: false };
+
+  it('without a budget recommends nothing below the threshold and keeps the best gain it saw for the reason', async () => {
+    const r = await searchIndexes(fakeEvaluator(gains), candidates, catalog, { ...base, budgetBytes: null });
+    expect(r.chosen).toEqual([]);
+    expect(r.bestRejectedGain).toBe(1);
+    expect(r.belowThreshold.size).toBe(0);
+  });
+
+  it('under a budget fills the storage with every move above the floor, best gain per byte first', async () => {
+    const r = await searchIndexes(fakeEvaluator(gains), candidates, catalog, { ...base, budgetBytes: 1_000_000 });
+    expect(new Set(r.chosen)).toEqual(new Set([a.id, b.id]));
+    expect([...r.belowThreshold].sort()).toEqual([a.id, b.id].sort());
+    expect(r.objective).toBe(1.5);
+  });
+
+  it('fills only what fits, and reports what did not', async () => {
+    const r = await searchIndexes(fakeEvaluator(gains), candidates, catalog, { ...base, budgetBytes: 120_000 });
+    expect(r.chosen).toEqual([a.id]);
+    expect(r.budgetBlocked.has(b.id)).toBe(true);
+  });
+
+  it('keeps indexes above the threshold out of the below-threshold set', async () => {
+    const big = new Map(gains);
+    big.set(a.id, { gain: 50, size: 100_000 });
+    const r = await searchIndexes(fakeEvaluator(big), candidates, catalog, { ...base, budgetBytes: 1_000_000 });
+    expect(new Set(r.chosen)).toEqual(new Set([a.id, b.id]));
+    expect([...r.belowThreshold]).toEqual([b.id]);
+  });
+
+  it('a zero fill fraction turns the fill off', async () => {
+    const r = await searchIndexes(fakeEvaluator(gains), candidates, catalog, {
+      ...base,
+      budgetBytes: 1_000_000,
+      fillMinGainFraction: 0,
+    });
+    expect(r.chosen).toEqual([]);
+  });
+});
