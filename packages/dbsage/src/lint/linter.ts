@@ -1,7 +1,10 @@
+import type { SqlSyntaxError } from '../errors.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
+import { statementChunks, type TextRange } from '../sql/chunks.js';
+import { ParseWorker, type WorkerParse } from '../sql/parse-worker.js';
 import { ByteIndex, loadParser, parseRaw } from '../sql/parser.js';
-import { LineIndex, type SqlStatement, splitSql } from '../sql/split.js';
+import { LineIndex, type SqlStatement, splitSql, splitSqlRange, statementsOfParse } from '../sql/split.js';
 import { stringConst } from './ast.js';
 import { PRESETS, type PresetId, type TransactionMode } from './presets.js';
 import { applyStatement, type Locate } from './replay.js';
@@ -72,12 +75,6 @@ export const DEFAULT_LARGE_TABLE_BYTES = 1024 * 1024 * 1024;
 /** Rule id of syntax error findings. */
 export const SYNTAX_ERROR_RULE = 'syntax-error';
 
-/** Lints sources (loads the parser first). */
-export async function lintSources(sources: readonly LintSource[], options: LintOptions = {}): Promise<LintResult> {
-  await loadParser();
-  return lintSourcesSync(sources, options);
-}
-
 /** The rules a set of options selects. */
 export function selectRules(options: Pick<LintOptions, 'profiles' | 'rules'>): Rule[] {
   const profiles = new Set(options.profiles ?? ['safety', 'design', 'style']);
@@ -98,42 +95,182 @@ function initialTx(mode: TransactionMode, statements: number, previous?: TxState
   };
 }
 
+/**
+ * Inputs at least this large (in characters, all files together) are parsed in a worker thread, chunk by chunk,
+ * while the main thread lints the chunks already parsed. Below it a worker costs more than it saves.
+ */
+export const PARALLEL_PARSE_MIN_CHARS = 128 * 1024;
+/** Chunk size for the worker (characters); the first chunk is smaller so linting starts early. */
+const CHUNK_CHARS = 48 * 1024;
+const FIRST_CHUNK_CHARS = 12 * 1024;
+
+/**
+ * Lints sources (loads the parser first). Large inputs are parsed in a worker thread in chunks that end at
+ * statement boundaries, overlapping the parse with the lint; the findings are the same as
+ * {@link lintSourcesSync}'s.
+ */
+export async function lintSources(sources: readonly LintSource[], options: LintOptions = {}): Promise<LintResult> {
+  await loadParser();
+  let chars = 0;
+  for (const s of sources) chars += s.text.length;
+  if (chars < PARALLEL_PARSE_MIN_CHARS) return lintSourcesSync(sources, options);
+  const worker = ParseWorker.start();
+  if (!worker) return lintSourcesSync(sources, options);
+  try {
+    return await lintSourcesParallel(sources, options, worker);
+  } finally {
+    await worker.close();
+  }
+}
+
+/** The statements and syntax errors of one parsed range of a file. */
+interface Batch {
+  statements: SqlStatement[];
+  errors: SqlSyntaxError[];
+}
+
+async function lintSourcesParallel(
+  sources: readonly LintSource[],
+  options: LintOptions,
+  worker: ParseWorker,
+): Promise<LintResult> {
+  const run = new LintRun(sources, options);
+  // Every chunk of every file goes to the worker up front; the worker answers in order.
+  const plans = sources.map((source) => {
+    const text = run.textOf(source);
+    const chunks = statementChunks(text, CHUNK_CHARS, FIRST_CHUNK_CHARS);
+    const parses = chunks.map((c) => worker.parse(text.slice(c.start, c.end)));
+    return { source, text, chunks, parses };
+  });
+  for (const plan of plans) {
+    const batches = fileBatches(plan.source.file, plan.text, plan.chunks, plan.parses);
+    // The transaction mode `per-file-if-multiple` needs to know whether the file has more than one statement.
+    const first: Batch[] = [];
+    let count = 0;
+    let done = false;
+    while (count < 2) {
+      const next = await batches.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      first.push(next.value);
+      count += next.value.statements.length;
+    }
+    const file = run.beginFile(plan.source, plan.text, count);
+    for (const batch of first) file.batch(batch);
+    if (!done) for await (const batch of batches) file.batch(batch);
+    file.end();
+  }
+  return run.finish();
+}
+
+/**
+ * The parsed chunks of one file, in order. A chunk that does not parse (a syntax error, or a cut inside a
+ * `BEGIN ATOMIC` body) ends the chunked parse: the rest of the file from that chunk on is split on the main
+ * thread exactly as {@link splitSql} splits a file, with error recovery.
+ */
+async function* fileBatches(
+  file: string,
+  text: string,
+  chunks: readonly TextRange[],
+  parses: readonly Promise<WorkerParse>[],
+): AsyncGenerator<Batch> {
+  const lines = new LineIndex(text);
+  let byteBase = 0;
+  let index = 0;
+  for (const [k, chunk] of chunks.entries()) {
+    const parsed = await parses[k]!;
+    if (!parsed.ok) {
+      yield splitSqlRange(text, { start: chunk.start, end: text.length }, { file, lines, firstIndex: index, byteBase });
+      return;
+    }
+    const chunkText = text.slice(chunk.start, chunk.end);
+    const stmts = (JSON.parse(parsed.json) as { stmts?: Parameters<typeof statementsOfParse>[2] }).stmts ?? [];
+    const statements = statementsOfParse(chunkText, chunk.start, stmts, lines, index, byteBase);
+    index += statements.length;
+    byteBase += Buffer.byteLength(chunkText, 'utf8');
+    yield { statements, errors: [] };
+  }
+}
+
 /** Lints sources; the parser must already be loaded. */
 export function lintSourcesSync(sources: readonly LintSource[], options: LintOptions = {}): LintResult {
-  const preset = PRESETS[options.preset ?? 'plain'];
-  const mode = options.transaction ?? preset.transaction;
-  const model = options.model ?? new SchemaModel((options.pgVersion ?? 17) * 10000);
-  const pgMajor = Math.floor(model.serverVersionNum / 10000);
-  const rules = selectRules(options);
-  const statementRules = rules.filter((r): r is StatementRule => r.scope === 'statement');
-  const byKind = new Map<string, StatementRule[]>();
-  const anyKind = statementRules.filter((r) => r.kinds.includes('*'));
-  const rulesFor = (kind: string): StatementRule[] => {
-    let list = byKind.get(kind);
+  const run = new LintRun(sources, options);
+  for (const source of sources) {
+    const text = run.textOf(source);
+    const split = splitSql(text, source.file);
+    const file = run.beginFile(source, text, split.statements.length);
+    file.batch(split);
+    file.end();
+  }
+  return run.finish();
+}
+
+/** One file being linted: statements arrive in order, in one batch or many. */
+interface FileRun {
+  batch(batch: Batch): void;
+  end(): void;
+}
+
+/**
+ * The state of one lint run: files are replayed in order through the schema model, statement rules judge each
+ * statement against the model as it was before it, schema rules judge the final model.
+ */
+class LintRun {
+  readonly #sources: readonly LintSource[];
+  readonly #options: LintOptions;
+  readonly #preset: (typeof PRESETS)[PresetId];
+  readonly #mode: TransactionMode;
+  readonly #model: SchemaModel;
+  readonly #pgMajor: number;
+  readonly #rules: Rule[];
+  readonly #statementRules: StatementRule[];
+  readonly #anyKind: StatementRule[];
+  readonly #byKind = new Map<string, StatementRule[]>();
+  readonly #small: number;
+  readonly #large: number;
+  readonly #findings: Finding[] = [];
+  readonly #sourceTexts = new Map<string, string>();
+  #statementCount = 0;
+  #syntaxErrors = 0;
+  /** Per file: statement start lines and their ignore sets, for suppressing design findings. */
+  readonly #ignoreIndex = new Map<string, { lines: number[]; sets: (IgnoreSet | undefined)[]; file?: IgnoreSet }>();
+  #tx: TxState;
+
+  constructor(sources: readonly LintSource[], options: LintOptions) {
+    this.#sources = sources;
+    this.#options = options;
+    this.#preset = PRESETS[options.preset ?? 'plain'];
+    this.#mode = options.transaction ?? this.#preset.transaction;
+    this.#model = options.model ?? new SchemaModel((options.pgVersion ?? 17) * 10000);
+    this.#pgMajor = Math.floor(this.#model.serverVersionNum / 10000);
+    this.#rules = selectRules(options);
+    this.#statementRules = this.#rules.filter((r): r is StatementRule => r.scope === 'statement');
+    this.#anyKind = this.#statementRules.filter((r) => r.kinds.includes('*'));
+    this.#small = options.smallTableBytes ?? DEFAULT_SMALL_TABLE_BYTES;
+    this.#large = options.largeTableBytes ?? DEFAULT_LARGE_TABLE_BYTES;
+    this.#tx = initialTx(this.#mode, 0);
+  }
+
+  #rulesFor(kind: string): StatementRule[] {
+    let list = this.#byKind.get(kind);
     if (!list) {
-      list = [...anyKind, ...statementRules.filter((r) => r.kinds.includes(kind))];
-      byKind.set(kind, list);
+      list = [...this.#anyKind, ...this.#statementRules.filter((r) => r.kinds.includes(kind))];
+      this.#byKind.set(kind, list);
     }
     return list;
-  };
-  const small = options.smallTableBytes ?? DEFAULT_SMALL_TABLE_BYTES;
-  const large = options.largeTableBytes ?? DEFAULT_LARGE_TABLE_BYTES;
-  const findings: Finding[] = [];
-  const sourceTexts = new Map<string, string>();
-  let statementCount = 0;
-  let syntaxErrors = 0;
-  /** Per file: statement start lines and their ignore sets, for suppressing design findings. */
-  const ignoreIndex = new Map<string, { lines: number[]; sets: (IgnoreSet | undefined)[]; file?: IgnoreSet }>();
+  }
 
-  const toFinding = (rule: Rule, r: RuleReport, location: SourcePos | undefined): Finding => {
-    const override = options.rules?.[rule.id];
+  #toFinding(rule: Rule, r: RuleReport, location: SourcePos | undefined): Finding {
+    const override = this.#options.rules?.[rule.id];
     let severity: Severity = override && override !== 'off' ? override : (r.severity ?? rule.severity);
     const evidence = { ...(r.evidence ?? {}) };
     if (rule.lockHazard && !override && r.table?.sizeBytes != null) {
       const size = r.table.sizeBytes;
-      if (size < small && severityRank(severity) > severityRank('low')) severity = 'low';
-      else if (size >= large) severity = SEVERITIES[Math.min(SEVERITIES.length - 1, severityRank(severity) + 1)]!;
-      evidence.rankedBySize = size < small ? 'small table' : size >= large ? 'large table' : 'medium table';
+      if (size < this.#small && severityRank(severity) > severityRank('low')) severity = 'low';
+      else if (size >= this.#large) severity = SEVERITIES[Math.min(SEVERITIES.length - 1, severityRank(severity) + 1)]!;
+      evidence.rankedBySize = size < this.#small ? 'small table' : size >= this.#large ? 'large table' : 'medium table';
     }
     return {
       ruleId: rule.id,
@@ -148,60 +285,55 @@ export function lintSourcesSync(sources: readonly LintSource[], options: LintOpt
         : { location: { object: r.object } }),
       fingerprint: findingFingerprint(rule.id, location?.file ?? 'db', r.object),
     };
-  };
+  }
 
-  let tx = initialTx(mode, 0);
-  for (const source of sources) {
-    let text = source.text;
-    if (preset.downMarker) {
-      const m = preset.downMarker.exec(text);
-      if (m) text = text.slice(0, m.index);
+  /** The text of a source that is linted (a preset's down-migration section cut off). */
+  textOf(source: LintSource): string {
+    const marker = this.#preset.downMarker;
+    if (marker) {
+      const m = marker.exec(source.text);
+      if (m) return source.text.slice(0, m.index);
     }
-    sourceTexts.set(source.file, source.text);
-    const split = splitSql(text, source.file);
+    return source.text;
+  }
+
+  /** Starts a file; `statementCount` only needs to be exact up to 2 (the transaction modes ask "more than one?"). */
+  beginFile(source: LintSource, text: string, statementCount: number): FileRun {
+    const model = this.#model;
+    const mode = this.#mode;
+    const findings = this.#findings;
+    this.#sourceTexts.set(source.file, source.text);
     const lines = new LineIndex(text);
     const report = !source.history;
-    if (report) {
-      for (const e of split.errors) {
-        syntaxErrors++;
-        findings.push({
-          ruleId: SYNTAX_ERROR_RULE,
-          category: 'syntax',
-          severity: 'high',
-          title: `syntax error: ${e.parserMessage}`,
-          summary: 'The file does not parse, so this statement was not linted; the other statements were.',
-          evidence: { parserMessage: e.parserMessage },
-          location: { file: e.file, line: e.line, column: e.column },
-          fingerprint: findingFingerprint(SYNTAX_ERROR_RULE, e.file, String(e.line), e.parserMessage),
-        });
-      }
-    }
-    const wholeParse = split.errors.length === 0;
-    const fileBytes = wholeParse ? new ByteIndex(text) : undefined;
+    /** Syntax errors go before the file's other findings, wherever in the file they were found. */
+    let errorsAt = findings.length;
+    let fileBytes: ByteIndex | undefined;
     const fileIgnore = fileIgnores(text);
     const index = {
       lines: [] as number[],
       sets: [] as (IgnoreSet | undefined)[],
       ...(fileIgnore ? { file: fileIgnore } : {}),
     };
-    ignoreIndex.set(source.file, index);
+    this.#ignoreIndex.set(source.file, index);
     const fileState = new Map<string, unknown>();
-    if (mode !== 'whole-run' || source === sources[0]) tx = initialTx(mode, split.statements.length, tx);
+    if (mode !== 'whole-run' || source === this.#sources[0]) this.#tx = initialTx(mode, statementCount, this.#tx);
+    const run = this;
     const ctx: StatementContext = {
       model,
       get tx() {
-        return tx;
+        return run.#tx;
       },
       fileState,
-      pgMajor,
+      pgMajor: this.#pgMajor,
       lockTarget(rel) {
         const table = rel ? model.table(rel) : undefined;
         return { table, hazard: !table?.createdInRun };
       },
     };
-    for (const s of split.statements) {
-      statementCount++;
-      const { ast, locate } = locator(s, text, lines, fileBytes, source.file);
+    const statement = (s: SqlStatement) => {
+      this.#statementCount++;
+      if (s.byteBase !== undefined) fileBytes ??= new ByteIndex(text);
+      const { ast, locate } = locator(s, lines, fileBytes, source.file);
       const kind = s.kind;
       const stmt: LintStatement = {
         file: source.file,
@@ -217,52 +349,80 @@ export function lintSourcesSync(sources: readonly LintSource[], options: LintOpt
       index.lines.push(s.line);
       index.sets.push(ignoreSet);
       if (report) {
-        for (const rule of rulesFor(kind)) {
+        for (const rule of this.#rulesFor(kind)) {
           if (ignores(fileIgnore, rule.id) || ignores(ignoreSet, rule.id)) continue;
           for (const r of rule.check(stmt, ctx)) {
-            findings.push(toFinding(rule, r, r.pos ?? locate(r.at)));
+            findings.push(this.#toFinding(rule, r, r.pos ?? locate(r.at)));
           }
         }
       }
-      tx = nextTx(tx, stmt, mode);
+      this.#tx = nextTx(this.#tx, stmt, mode);
       applyStatement(model, ast, { locate, inRun: report, linted: report });
-    }
-    if (report) {
-      for (const rule of statementRules) {
-        if (!rule.endFile || ignores(fileIgnore, rule.id)) continue;
-        for (const r of rule.endFile(source.file, ctx)) {
-          if (r.pos && ignores(ignoreAt(index, r.pos.line), rule.id)) continue;
-          findings.push(toFinding(rule, r, r.pos));
+    };
+    return {
+      batch: (batch) => {
+        if (report && batch.errors.length > 0) {
+          const errorFindings = batch.errors.map((e): Finding => {
+            this.#syntaxErrors++;
+            return {
+              ruleId: SYNTAX_ERROR_RULE,
+              category: 'syntax',
+              severity: 'high',
+              title: `syntax error: ${e.parserMessage}`,
+              summary: 'The file does not parse, so this statement was not linted; the other statements were.',
+              evidence: { parserMessage: e.parserMessage },
+              location: { file: e.file, line: e.line, column: e.column },
+              fingerprint: findingFingerprint(SYNTAX_ERROR_RULE, e.file, String(e.line), e.parserMessage),
+            };
+          });
+          findings.splice(errorsAt, 0, ...errorFindings);
+          errorsAt += errorFindings.length;
         }
-      }
-    }
+        for (const s of batch.statements) statement(s);
+      },
+      end: () => {
+        if (!report) return;
+        for (const rule of this.#statementRules) {
+          if (!rule.endFile || ignores(fileIgnore, rule.id)) continue;
+          for (const r of rule.endFile(source.file, ctx)) {
+            if (r.pos && ignores(ignoreAt(index, r.pos.line), rule.id)) continue;
+            findings.push(this.#toFinding(rule, r, r.pos));
+          }
+        }
+      },
+    };
   }
 
-  // Design rules judge the final model: tables the linted files touched, or every table when only a
-  // database is linted.
-  const linted = sources.some((s) => !s.history);
-  const tables = [...model.tables()].filter((t) => (linted ? t.touched : true));
-  for (const rule of rules.filter((r): r is SchemaRule => r.scope === 'schema')) {
-    for (const r of rule.check({ model, tables, pgMajor })) {
-      const pos = r.pos;
-      if (pos) {
-        const idx = ignoreIndex.get(pos.file);
-        if (idx && (ignores(idx.file, rule.id) || ignores(ignoreAt(idx, pos.line), rule.id))) continue;
+  /** Runs the schema (design) rules on the final model and returns the result. */
+  finish(): LintResult {
+    const model = this.#model;
+    const findings = this.#findings;
+    // Design rules judge the final model: tables the linted files touched, or every table when only a
+    // database is linted.
+    const linted = this.#sources.some((s) => !s.history);
+    const tables = [...model.tables()].filter((t) => (linted ? t.touched : true));
+    for (const rule of this.#rules.filter((r): r is SchemaRule => r.scope === 'schema')) {
+      for (const r of rule.check({ model, tables, pgMajor: this.#pgMajor })) {
+        const pos = r.pos;
+        if (pos) {
+          const idx = this.#ignoreIndex.get(pos.file);
+          if (idx && (ignores(idx.file, rule.id) || ignores(ignoreAt(idx, pos.line), rule.id))) continue;
+        }
+        const finding = this.#toFinding(rule, r, pos);
+        if (!pos) finding.location = { object: r.object };
+        findings.push(finding);
       }
-      const finding = toFinding(rule, r, pos);
-      if (!pos) finding.location = { object: r.object };
-      findings.push(finding);
     }
+    return {
+      findings,
+      files: this.#sources.length,
+      statements: this.#statementCount,
+      syntaxErrors: this.#syntaxErrors,
+      model,
+      rules: this.#rules,
+      sources: this.#sourceTexts,
+    };
   }
-  return {
-    findings,
-    files: sources.length,
-    statements: statementCount,
-    syntaxErrors,
-    model,
-    rules,
-    sources: sourceTexts,
-  };
 }
 
 /** The ignore set of the statement that contains `line` (the last statement starting at or before it). */
@@ -281,28 +441,27 @@ function ignoreAt(index: { lines: number[]; sets: (IgnoreSet | undefined)[] }, l
 }
 
 /**
- * Maps node locations to file positions. When the whole file parsed, node locations are byte offsets into
- * the file; after error recovery they are relative to each piece, so the statement is re-parsed alone and its
- * locations are offset by the statement's start.
+ * Maps node locations to file positions. When the statement's range parsed whole, node locations are byte
+ * offsets from the range's start (`byteBase`); after error recovery they are relative to each piece, so the
+ * statement is re-parsed alone and its locations are offset by the statement's start.
  */
 function locator(
   s: SqlStatement,
-  text: string,
   lines: LineIndex,
   fileBytes: ByteIndex | undefined,
   file: string,
 ): { ast: SqlStatement['ast']; locate: Locate } {
   const fallback = { file, line: s.line, column: s.column };
-  if (fileBytes) {
+  if (fileBytes && s.byteBase !== undefined) {
+    const base = s.byteBase;
     return {
       ast: s.ast,
-      locate: (loc) => (loc === undefined ? fallback : { file, ...lines.position(fileBytes.toIndex(loc)) }),
+      locate: (loc) => (loc === undefined ? fallback : { file, ...lines.position(fileBytes.toIndex(base + loc)) }),
     };
   }
   const reparsed = parseRaw(s.text);
   const ast = reparsed.ok && reparsed.stmts[0] ? reparsed.stmts[0].stmt : s.ast;
   const bytes = new ByteIndex(s.text);
-  void text;
   return {
     ast,
     locate: (loc) => (loc === undefined ? fallback : { file, ...lines.position(s.offset + bytes.toIndex(loc)) }),

@@ -1,4 +1,5 @@
 import { SqlSyntaxError } from '../errors.js';
+import type { TextRange } from './chunks.js';
 import { type AstNode, ByteIndex, codePointToIndex, parseRaw, scanSql } from './parser.js';
 
 /** One statement of a SQL file, with its position and the comments just before it. */
@@ -18,6 +19,12 @@ export interface SqlStatement {
   column: number;
   /** Comments between the previous statement and this one (`-- weight: 5`, `-- dbsage-ignore …`). */
   leadingComments: string[];
+  /**
+   * UTF-8 byte offset in the source that the AST's node locations count from: 0 when the source was parsed
+   * whole, the chunk's start when it was parsed in chunks; absent after error recovery, where each piece was
+   * parsed alone (a caller that needs node locations then re-parses {@link text}).
+   */
+  byteBase?: number;
 }
 
 /** The statements of a file and the syntax errors found in it (other statements are still returned). */
@@ -98,18 +105,37 @@ function statementKind(ast: AstNode): string {
  * parsed alone, and every syntax error is reported with its own position while the rest are still returned.
  */
 export function splitSql(source: string, file = '<sql>'): SplitResult {
-  const lines = new LineIndex(source);
-  const whole = parseRaw(source);
+  return splitSqlRange(source, { start: 0, end: source.length }, { file, lines: new LineIndex(source) });
+}
+
+/** Where a range of a source sits: for {@link splitSqlRange} and {@link statementsOfParse}. */
+export interface RangeContext {
+  file: string;
+  /** Line index of the whole source. */
+  lines: LineIndex;
+  /** Ordinal of the range's first statement in the file (default 0). */
+  firstIndex?: number;
+  /** UTF-8 byte offset of the range's start in the source (default: computed). */
+  byteBase?: number;
+}
+
+/** {@link splitSql} for `source.slice(range.start, range.end)`, with positions in the whole source. */
+export function splitSqlRange(source: string, range: TextRange, context: RangeContext): SplitResult {
+  const { file, lines } = context;
+  const firstIndex = context.firstIndex ?? 0;
+  const text = range.start === 0 && range.end === source.length ? source : source.slice(range.start, range.end);
+  const whole = parseRaw(text);
   if (whole.ok) {
-    return { statements: toStatements(source, 0, source.length, whole.stmts, lines, 0), errors: [] };
+    const byteBase = context.byteBase ?? Buffer.byteLength(source.slice(0, range.start), 'utf8');
+    return { statements: statementsOfParse(text, range.start, whole.stmts, lines, firstIndex, byteBase), errors: [] };
   }
   // Recovery path: split with the scanner, parse each piece.
-  const bytes = new ByteIndex(source);
+  const bytes = new ByteIndex(text);
   const pieces: { start: number; end: number }[] = [];
   let start = 0;
   let tokens: { start: number; end: number; tokenName: string }[];
   try {
-    tokens = scanSql(source);
+    tokens = scanSql(text);
   } catch {
     tokens = [];
   }
@@ -120,22 +146,46 @@ export function splitSql(source: string, file = '<sql>'): SplitResult {
       start = bytes.toIndex(t.end);
     }
   }
-  pieces.push({ start, end: source.length });
+  pieces.push({ start, end: text.length });
   const statements: SqlStatement[] = [];
   const errors: SqlSyntaxError[] = [];
   for (const piece of pieces) {
-    const text = source.slice(piece.start, piece.end);
-    if (skipTrivia(text, 0).index >= text.length) continue;
-    const r = parseRaw(text);
+    const pieceText = text.slice(piece.start, piece.end);
+    if (skipTrivia(pieceText, 0).index >= pieceText.length) continue;
+    const r = parseRaw(pieceText);
     if (r.ok) {
-      statements.push(...toStatements(text, piece.start, piece.end, r.stmts, lines, statements.length, source));
+      statements.push(
+        ...toStatements(
+          pieceText,
+          range.start + piece.start,
+          range.start + piece.end,
+          r.stmts,
+          lines,
+          firstIndex + statements.length,
+        ),
+      );
     } else {
-      const at = piece.start + codePointToIndex(text, r.failure.cursor);
+      const at = range.start + piece.start + codePointToIndex(pieceText, r.failure.cursor);
       const { line, column } = lines.position(at);
       errors.push(new SqlSyntaxError(file, line, column, r.failure.message));
     }
   }
   return { statements, errors };
+}
+
+/**
+ * The statements of one successful parse of `text`, which starts at string index `base` and UTF-8 byte
+ * `byteBase` of the source (node locations in the ASTs count from `byteBase`).
+ */
+export function statementsOfParse(
+  text: string,
+  base: number,
+  stmts: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[],
+  lines: LineIndex,
+  firstIndex: number,
+  byteBase: number,
+): SqlStatement[] {
+  return toStatements(text, base, base + text.length, stmts, lines, firstIndex, byteBase);
 }
 
 function toStatements(
@@ -145,7 +195,7 @@ function toStatements(
   stmts: { stmt: AstNode; stmt_location?: number; stmt_len?: number }[],
   lines: LineIndex,
   firstIndex: number,
-  source: string = text,
+  byteBase?: number,
 ): SqlStatement[] {
   const bytes = new ByteIndex(text);
   const out: SqlStatement[] = [];
@@ -169,10 +219,10 @@ function toStatements(
       line,
       column,
       leadingComments: trivia.comments,
+      byteBase,
     });
     // Skip the semicolon that ends this statement.
     if (text[previousEnd] === ';') previousEnd++;
   }
-  void source;
   return out;
 }
