@@ -25,9 +25,9 @@ export interface PgPoolLike {
   // biome-ignore lint/suspicious/noExplicitAny: query(text|config, values?, cb?)
   query: (...args: any[]) => any;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter listener signature, as node-postgres declares it
-  on(event: 'release', listener: (...args: any[]) => void): unknown;
+  on(event: 'release' | 'remove', listener: (...args: any[]) => void): unknown;
   // biome-ignore lint/suspicious/noExplicitAny: EventEmitter listener signature
-  removeListener(event: 'release', listener: (...args: any[]) => void): unknown;
+  removeListener(event: 'release' | 'remove', listener: (...args: any[]) => void): unknown;
   readonly totalCount: number;
   readonly idleCount: number;
   readonly waitingCount: number;
@@ -64,7 +64,7 @@ export interface RequestReport {
 }
 
 /** Named request-scoping modes of {@link instrument} (see {@link InstrumentOptions.scope}). */
-export const INSTRUMENT_SCOPES = ['als', 'none'] as const;
+export const INSTRUMENT_SCOPES = ['auto', 'continuation', 'als', 'none'] as const;
 /** Union of the named scoping modes. */
 export type InstrumentScopeMode = (typeof INSTRUMENT_SCOPES)[number];
 
@@ -92,9 +92,19 @@ export interface InstrumentOptions {
    * (acquire waits, counts, long checkouts) is recorded in every mode. Costs measured by `npm run bench:instrument`
    * (SELECT $1 round trips on a local PostgreSQL, Node 20; see bench/results/instrument.json for the run):
    *
-   * - `'als'` (default): dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`. On Node 20 an
-   *   enabled AsyncLocalStorage runs a promise hook on every promise the process creates, inside requests or
-   *   not: this is most of the overhead of this mode, and it is paid by the whole process while instrumented.
+   * - `'auto'` (default): `'continuation'` for a node-postgres pool on Node < 24, `'als'` on Node ≥ 24 (where
+   *   AsyncLocalStorage rides on V8's continuation data and costs no hook) and for PGlite.
+   * - `'continuation'` (node-postgres pools only): no async hook. A connection checked out inside a request belongs
+   *   to it (so do all its queries), and the request stays current while the promise continuations of its start
+   *   and of each of its query results run (the `await`s that follow, up to the next I/O). This covers request code
+   *   that awaits queries, directly or through async functions, `Promise.all` included. Not covered: queries
+   *   issued after the request awaited other I/O (a timer, a stream, another client) — they are not attributed
+   *   (pool health still counts them); and requests started within the same callback share the continuation until
+   *   their first query. Use `'als'` or the application's own context for those.
+   * - `'als'`: dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`: follows every async hop.
+   *   On Node < 24 an enabled AsyncLocalStorage runs hooks on every promise and native async resource the process
+   *   creates, inside requests or not, and promise code stays slower even after it is disabled again: measured
+   *   ≈ +10–15 % client CPU on 1-row queries (bench/results/instrument.json).
    * - an {@link ExternalScope}: the application's own context (its AsyncLocalStorage or framework request
    *   store). dbsage adds no AsyncLocalStorage and no hook; per query it calls `getStore()` and one WeakMap
    *   lookup. A request ends when `runInRequest`'s function settles, when the `middleware()` response finishes,
@@ -148,9 +158,27 @@ interface RequestStore {
   events: StreamEvent[];
   started: number;
   queryMillis: number;
+  /** Its report was made: later queries are not added (a stale 'continuation' context cannot grow it). */
+  ended: boolean;
 }
 
-const PATCHED = Symbol('dbsage.instrumented');
+const STATE = Symbol('dbsage.instrumented');
+
+/**
+ * What dbsage keeps on each wrapped client, mutated in place at every checkout: a property lookup on the hot path
+ * instead of Map/WeakMap entries added and deleted per query (those showed up in CPU profiles).
+ */
+interface ClientState {
+  client: PgClientLike;
+  /** Checked out now (between acquisition and release). */
+  out: boolean;
+  /** When it was acquired (performance.now). */
+  t0: number;
+  stack: Error | null;
+  /** 'continuation': the request it was checked out for. */
+  store: RequestStore | undefined;
+}
+type WrappedClient = PgClientLike & { [STATE]?: ClientState };
 
 function isPool(target: unknown): target is PgPoolLike {
   return typeof (target as PgPoolLike).connect === 'function' && 'totalCount' in (target as object);
@@ -158,36 +186,76 @@ function isPool(target: unknown): target is PgPoolLike {
 
 /**
  * Instruments a node-postgres `Pool` or a PGlite instance: every query is tagged with the current request
- * (AsyncLocalStorage by default; see {@link InstrumentOptions.scope} for the cheaper modes), the N+1 rule runs when a request ends and reports through the callbacks, and for a pool
+ * (by default without async hooks on Node < 24; see {@link InstrumentOptions.scope}), the N+1 rule runs when a
+ * request ends and reports through the callbacks, and for a pool
  * the acquire wait, active/idle/waiting counts and long checkouts (with the stack that took them) are recorded.
  * The hot path is a store lookup, two clock reads and a cached shape key per query.
  */
 export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentOptions = {}): Instrumentation {
-  const scope = options.scope ?? 'als';
-  if (!isInstrumentScope(scope)) {
+  const requested = options.scope ?? 'auto';
+  if (!isInstrumentScope(requested)) {
     throw new UsageError(`instrument(): scope must be ${INSTRUMENT_SCOPES.join(', ')} or an object with getStore()`);
   }
-  // Only the 'als' mode creates (and so enables) an AsyncLocalStorage: its promise hook is the main cost.
+  const pgPool = isPool(target);
+  if (requested === 'continuation' && !pgPool) {
+    throw new UsageError("instrument(): scope 'continuation' needs a node-postgres pool (PGlite: use 'als')");
+  }
+  const scope = requested === 'auto' ? autoScope(pgPool) : requested;
+  // Only the 'als' mode creates (and so enables) an AsyncLocalStorage: on Node < 24 its hooks are the main cost.
   const als = scope === 'als' ? new AsyncLocalStorage<RequestStore>() : undefined;
+  const continuation = scope === 'continuation';
   const external = typeof scope === 'object' ? scope : undefined;
   const externalStores = new WeakMap<object, RequestStore>();
   let requestCounter = 0;
-  const newStore = (name: string): RequestStore => ({ name, events: [], started: performance.now(), queryMillis: 0 });
+  const newStore = (name: string): RequestStore => ({
+    name,
+    events: [],
+    started: performance.now(),
+    queryMillis: 0,
+    ended: false,
+  });
+  /**
+   * 'continuation': the request whose start or query result is being handled, kept until the microtasks queued
+   * meanwhile (the awaits of the request code that follow) have run, and cleared before any other callback runs:
+   * a microtask queued at `enter` schedules a tick, and Node runs ticks only once the microtask queue is empty,
+   * before it returns to the event loop. (`executionAsyncId()` cannot tell: Node pops the callback's id before
+   * draining its microtasks.) One settled-promise reaction and one tick per query result.
+   */
+  let current: RequestStore | undefined;
+  let clearArmed = false;
+  const clearCurrent = (): void => {
+    current = undefined;
+    clearArmed = false;
+  };
+  const armClear = (): void => process.nextTick(clearCurrent);
+  // then() on a settled promise queues a microtask more cheaply than queueMicrotask (which makes an AsyncResource)
+  const settled = Promise.resolve();
+  const enter = (store: RequestStore): void => {
+    current = store;
+    if (!clearArmed) {
+      clearArmed = true;
+      void settled.then(armClear);
+    }
+  };
+  const continuationStore = (): RequestStore | undefined =>
+    current !== undefined && !current.ended ? current : undefined;
   /** The store of the current request, or undefined outside requests (and always in 'none' mode). */
   const currentStore: () => RequestStore | undefined = als
     ? () => als.getStore()
-    : external
-      ? () => {
-          const ctx = external.getStore();
-          if (ctx === undefined || ctx === null) return undefined;
-          let store = externalStores.get(ctx);
-          if (store === undefined) {
-            store = newStore(`request-${++requestCounter}`);
-            externalStores.set(ctx, store);
+    : continuation
+      ? continuationStore
+      : external
+        ? () => {
+            const ctx = external.getStore();
+            if (ctx === undefined || ctx === null) return undefined;
+            let store = externalStores.get(ctx);
+            if (store === undefined) {
+              store = newStore(`request-${++requestCounter}`);
+              externalStores.set(ctx, store);
+            }
+            return store;
           }
-          return store;
-        }
-      : () => undefined;
+        : () => undefined;
   const shapes = new ShapeKeyCache();
   const rule = { ...(options.nPlusOne ?? {}) };
   const nPlusOneEnabled = options.nPlusOne?.enabled ?? true;
@@ -213,6 +281,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     startedAt: number,
     result: unknown,
   ): void => {
+    if (store.ended) return;
     const duration = performance.now() - startedAt;
     store.queryMillis += duration;
     if (store.events.length >= maxEvents) store.events.shift();
@@ -228,6 +297,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   };
 
   const endRequest = (store: RequestStore): void => {
+    store.ended = true;
     const hits: RuntimeNPlusOne[] = [];
     if (nPlusOneEnabled && store.events.length >= (rule.minRepeats ?? 5) + 1) {
       for (const hit of detectInStream(store.events, rule)) {
@@ -304,6 +374,13 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       const store = newStore(o.name ?? `request-${++requestCounter}`);
       return runThenEnd(store, () => als.run(store, fn));
     }
+    if (continuation) {
+      const store = newStore(o.name ?? `request-${++requestCounter}`);
+      return runThenEnd(store, () => {
+        enter(store);
+        return fn();
+      });
+    }
     if (external) {
       const ctx = external.getStore();
       if (ctx === undefined || ctx === null) return runThenEnd(newStore('(no request context)'), fn);
@@ -335,14 +412,21 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   };
 
   // --------------------------------------------------------------------------------------------- node-postgres
-  const wrapClient = (client: PgClientLike & { [PATCHED]?: boolean }): void => {
-    if (client[PATCHED]) return;
+  /** Wrapped clients still in the pool (removed on the pool's 'remove' event). */
+  const clientStates = new Set<ClientState>();
+  const wrapClient = (client: WrappedClient): ClientState => {
+    const existing = client[STATE];
+    if (existing) return existing;
+    const state: ClientState = { client, out: false, t0: 0, stack: null, store: undefined };
     const original = client.query;
-    client[PATCHED] = true;
+    client[STATE] = state;
+    clientStates.add(state);
     // biome-ignore lint/suspicious/noExplicitAny: mirrors node-postgres' overloads
     client.query = function (this: unknown, config: any, values?: any, callback?: any): any {
       queries++;
-      const store = config && typeof config.submit !== 'function' ? currentStore() : undefined;
+      // 'continuation': the request the connection was checked out for (exact, whatever callback runs this)
+      const store =
+        config && typeof config.submit !== 'function' ? (continuation ? state.store : currentStore()) : undefined;
       if (store === undefined) return original.call(this, config, values, callback);
       const text: string = typeof config === 'string' ? config : config.text;
       const cb = typeof values === 'function' ? values : callback;
@@ -356,6 +440,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
           typeof values === 'function' ? undefined : values,
           (err: unknown, res: unknown) => {
             record(store, text, params, t0, err ? undefined : res);
+            if (continuation) enter(store);
             cb(err, res);
           },
         );
@@ -363,51 +448,70 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       return (original.call(this, config, values) as Promise<unknown>).then(
         (res) => {
           record(store, text, params, t0, res);
+          if (continuation) enter(store);
           return res;
         },
         (err: unknown) => {
           record(store, text, params, t0, undefined);
+          if (continuation) enter(store);
           throw err;
         },
       );
     };
     restorers.push(() => {
       client.query = original;
-      delete client[PATCHED];
+      // undefined rather than delete: deleting a property turns the client into a slow dictionary-mode object
+      client[STATE] = undefined;
+      clientStates.delete(state);
     });
+    return state;
   };
 
   let stats: () => PoolStats;
   if (isPool(target)) {
     const pool = target;
-    const checkouts = new Map<object, { t0: number; stack: Error | null }>();
     let inPoolQuery = 0;
     const sample = () => {
       const active = pool.totalCount - pool.idleCount;
       if (active > peakActive) peakActive = active;
       if (pool.waitingCount > peakWaiting) peakWaiting = pool.waitingCount;
     };
-    const acquired = (t0: number, client: PgClientLike | undefined, stack: Error | null): void => {
+    const acquired = (
+      t0: number,
+      client: PgClientLike | undefined,
+      stack: Error | null,
+      store: RequestStore | undefined,
+    ): void => {
       if (!client) return;
       const now = performance.now();
       const w = now - t0;
       wait.add(w);
       if (w >= 1) waited++;
-      wrapClient(client);
-      checkouts.set(client, { t0: now, stack });
+      const state = wrapClient(client);
+      state.out = true;
+      state.t0 = now;
+      state.stack = stack;
+      state.store = store;
       sample();
     };
-    const onRelease = (_err: unknown, client: object) => {
-      const c = checkouts.get(client);
-      if (!c) return;
-      checkouts.delete(client);
-      const held = performance.now() - c.t0;
+    const onRelease = (_err: unknown, client: WrappedClient) => {
+      const state = client[STATE];
+      if (state === undefined || !state.out) return;
+      state.out = false;
+      state.store = undefined;
+      const held = performance.now() - state.t0;
       if (held >= longMillis) {
-        longCheckouts.push({ heldMillis: held, stack: cleanStack(c.stack), releasedAt: Date.now() });
+        longCheckouts.push({ heldMillis: held, stack: cleanStack(state.stack), releasedAt: Date.now() });
         if (longCheckouts.length > 100) longCheckouts.shift();
       }
+      state.stack = null;
+    };
+    const onRemove = (client: WrappedClient) => {
+      const state = client[STATE];
+      if (state !== undefined) clientStates.delete(state);
     };
     pool.on('release', onRelease);
+    pool.on('remove', onRemove);
     const originalConnect = pool.connect;
     const originalQuery = pool.query;
     // biome-ignore lint/suspicious/noExplicitAny: connect(cb?)
@@ -415,14 +519,28 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       const t0 = performance.now();
       // pool.query's own checkouts hold the connection for one query: their stack is the query's, not needed.
       const stack = captureStacks && inPoolQuery === 0 ? new Error('connection checked out here') : null;
+      // 'continuation': the connection belongs to the request current now (the caller's, synchronously)
+      const store = continuation ? continuationStore() : undefined;
       if (typeof cb === 'function') {
         return originalConnect.call(this, (err: unknown, client: PgClientLike, release: unknown) => {
-          if (!err) acquired(t0, client, stack);
-          cb(err, client, release);
+          if (!err) acquired(t0, client, stack, store);
+          if (store === undefined) {
+            cb(err, client, release);
+            return;
+          }
+          // the pool may hand the connection over while another request's result is being delivered
+          const previous = current;
+          current = store;
+          try {
+            cb(err, client, release);
+          } finally {
+            current = previous;
+          }
         });
       }
       return (originalConnect.call(this) as Promise<PgClientLike>).then((client) => {
-        acquired(t0, client, stack);
+        acquired(t0, client, stack, store);
+        if (store !== undefined) enter(store);
         return client;
       });
     };
@@ -439,11 +557,12 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       pool.connect = originalConnect;
       pool.query = originalQuery;
       pool.removeListener('release', onRelease);
+      pool.removeListener('remove', onRemove);
     });
     stats = () => {
       const now = performance.now();
-      const current = [...checkouts.values()]
-        .filter((c) => now - c.t0 >= longMillis)
+      const stillHeld = [...clientStates]
+        .filter((c) => c.out && now - c.t0 >= longMillis)
         .map((c) => ({ heldMillis: now - c.t0, stack: cleanStack(c.stack), releasedAt: 0 }));
       return {
         kind: 'pg-pool',
@@ -462,7 +581,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
           max: wait.max,
         },
         waitedAcquisitions: waited,
-        longCheckouts: [...longCheckouts, ...current],
+        longCheckouts: [...longCheckouts, ...stillHeld],
         queries,
         observedMillis: now - started,
       };
@@ -518,12 +637,13 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     middleware() {
       return (req, res, next) => {
         const name = `${req.method ?? 'GET'} ${(req.url ?? '/').split('?')[0]}`;
-        if (!als && !external) {
+        if (!als && !external && !continuation) {
           next();
           return;
         }
         const ctx = external?.getStore();
-        const store = als ? newStore(name) : ctx === undefined || ctx === null ? undefined : currentStore();
+        const store =
+          als || continuation ? newStore(name) : ctx === undefined || ctx === null ? undefined : currentStore();
         if (store === undefined) {
           next();
           return;
@@ -533,13 +653,16 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
         const end = () => {
           if (ended) return;
           ended = true;
-          if (als) endRequest(store);
+          if (als || continuation) endRequest(store);
           else endExternal(ctx);
         };
         res.once('finish', end);
         res.once('close', end);
         if (als) als.run(store, next);
-        else next();
+        else {
+          if (continuation) enter(store);
+          next();
+        }
       };
     },
     endRequest(context?: object) {
@@ -560,6 +683,16 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       als?.disable();
     },
   };
+}
+
+/**
+ * The default scope: a hook-free continuation for node-postgres pools while AsyncLocalStorage costs hooks (Node < 24);
+ * AsyncLocalStorage where it is built on V8's continuation-preserved data (Node ≥ 24) or for PGlite, whose results
+ * are not delivered from a per-connection I/O callback.
+ */
+function autoScope(pgPool: boolean): 'continuation' | 'als' {
+  const major = Number(process.versions.node.split('.')[0]);
+  return pgPool && major < 24 ? 'continuation' : 'als';
 }
 
 function safeFingerprint(text: string): string {
