@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { Category, Finding } from '../findings/finding.js';
 import type { Analyzer, AnalyzerContext, AnalyzerNeed } from '../findings/registry.js';
+import type { TableNeed } from './sources.js';
 
 /**
  * A doctor check is an {@link Analyzer} with a declared option schema (thresholds with documented defaults) and
@@ -60,6 +61,8 @@ export interface DoctorCheck extends Analyzer {
   readonly limitations: readonly Limitation[];
   /** Reads and validates this check's options from the context (defaults filled in). */
   resolveOptions(raw: unknown): Record<string, number | string | boolean>;
+  /** Which tables the check may report, from its raw options (for checks that read `candidateTables`). */
+  tableNeed?(raw: unknown): TableNeed;
 }
 
 /** Definition of a check, as written in `checks/<id>.ts`. */
@@ -72,6 +75,11 @@ export interface CheckDefinition<S extends OptionSpecs> {
   timeoutMillis?: number;
   options: S;
   limitations?: readonly Limitation[];
+  /**
+   * The floors below which the check reports no table (it reads `candidateTables`), so a run reads only the
+   * tables some selected check can report.
+   */
+  tableNeed?: (options: ResolvedOptions<S>) => TableNeed;
   run(ctx: AnalyzerContext, options: ResolvedOptions<S>): Promise<Finding[]>;
 }
 
@@ -159,6 +167,9 @@ export function defineCheck<S extends OptionSpecs>(definition: CheckDefinition<S
     options,
     limitations: definition.limitations ?? [],
     resolveOptions: (raw: unknown) => resolveOptions(id, options, raw) as Record<string, number | string | boolean>,
+    ...(definition.tableNeed
+      ? { tableNeed: (raw: unknown) => definition.tableNeed!(resolveOptions(id, options, raw)) }
+      : {}),
     run: (ctx: AnalyzerContext) => definition.run(ctx, resolveOptions(id, options, ctx.options[id])),
   });
 }

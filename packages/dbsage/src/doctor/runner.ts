@@ -143,6 +143,7 @@ export async function runDoctor(input: DoctorRunInput): Promise<DoctorRunResult>
     }
   }
   const state = attachDoctorState(ctx, input.since, cache);
+  state.tableNeeds = new Map(checks.flatMap((c) => (c.tableNeed ? [[c.id, c.tableNeed(ctx.options[c.id])]] : [])));
   if (input.since) {
     const current = await rawDatabaseStats(ctx);
     if (input.since.databaseName !== current.database) {

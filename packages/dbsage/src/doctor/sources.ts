@@ -303,22 +303,71 @@ export const TABLE_COUNTERS = [
   'idxBlksHit',
 ] as const;
 
+/**
+ * Which tables a check looks at, from its own options: a table is worth reading for the check when it passes every
+ * floor given. Checks declare it ({@link TableNeed} through `tableNeed` in their definition) so a run reads only the
+ * tables some check can report, instead of every table of a 5,000-table catalog on every run.
+ */
+export interface TableNeed {
+  minDeadTuples?: number;
+  minLiveTuples?: number;
+  minUpdates?: number;
+  /** Heap + TOAST bytes (pg_class pages). */
+  minBytes?: number;
+  minSeqScans?: number;
+  /** Only tables with storage parameters (reloptions) set. */
+  withStorageOptions?: boolean;
+}
+
+/** Heap + TOAST bytes of table `c` (toast joined as `toast`), from pg_class; measured only before the first VACUUM/ANALYZE. */
+const TABLE_BYTES_SQL = `CASE WHEN c.relpages = 0 AND c.relkind <> 'p' THEN pg_table_size(c.oid)
+                   ELSE (c.relpages::int8 + COALESCE(toast.relpages, 0)) * current_setting('block_size')::int8 END`;
+
+/** The SQL condition (OR of each need's AND) and its parameters. */
+export function tableNeedCondition(needs: readonly TableNeed[]): { sql: string; params: number[] } {
+  const params: number[] = [];
+  const p = (v: number) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const parts = needs.map((need) => {
+    const and: string[] = [];
+    if (need.minDeadTuples !== undefined) and.push(`pg_stat_get_dead_tuples(c.oid) >= ${p(need.minDeadTuples)}`);
+    if (need.minLiveTuples !== undefined) and.push(`pg_stat_get_live_tuples(c.oid) >= ${p(need.minLiveTuples)}`);
+    if (need.minUpdates !== undefined) and.push(`pg_stat_get_tuples_updated(c.oid) >= ${p(need.minUpdates)}`);
+    if (need.minSeqScans !== undefined) and.push(`pg_stat_get_numscans(c.oid) >= ${p(need.minSeqScans)}`);
+    if (need.minBytes !== undefined) and.push(`${TABLE_BYTES_SQL} >= ${p(need.minBytes)}`);
+    if (need.withStorageOptions) and.push('c.reloptions IS NOT NULL');
+    return and.length === 0 ? 'true' : `(${and.join(' AND ')})`;
+  });
+  return { sql: parts.length === 0 ? 'false' : parts.join(' OR '), params };
+}
+
 /** All user tables (lifetime counters). */
 export function rawTableStats(ctx: AnalyzerContext): Promise<readonly TableStats[]> {
-  return memo(ctx, 'tables', async () => {
-    const rows = await query<Row>(
-      ctx,
-      // The pg_stat_*_tables views aggregate per row over pg_index and join pg_class again; calling the
-      // pg_stat_get_* functions they are built on, with one aggregate over pg_index, is several times cheaper on
-      // a catalog of thousands of tables.
-      `WITH idx AS (
-         SELECT i.indrelid, sum(pg_stat_get_numscans(i.indexrelid))::int8 AS scans,
-                sum(pg_stat_get_blocks_fetched(i.indexrelid) - pg_stat_get_blocks_hit(i.indexrelid))::int8 AS blks_read,
-                sum(pg_stat_get_blocks_hit(i.indexrelid))::int8 AS blks_hit,
-                bool_or(i.indisprimary) AS has_pk
-           FROM pg_index i GROUP BY i.indrelid
-       )
-       SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name,
+  return memo(ctx, 'tables', () => readTables(ctx, 'true', []));
+}
+
+/**
+ * The tables the selected checks can report (lifetime counters): the union of the {@link TableNeed}s the runner
+ * collected. The floors are applied to lifetime counters and gauges, so under `--since` (where a window counter is
+ * never above its lifetime value, or equal to it after a reset) this is still a superset of what a check reports.
+ */
+function rawCandidateTables(ctx: AnalyzerContext, needs: readonly TableNeed[]): Promise<readonly TableStats[]> {
+  return memo(ctx, 'tables-candidates', () => {
+    const cond = tableNeedCondition(needs);
+    return readTables(ctx, cond.sql, cond.params);
+  });
+}
+
+async function readTables(ctx: AnalyzerContext, condition: string, params: readonly unknown[]): Promise<TableStats[]> {
+  const rows = await query<Row>(
+    ctx,
+    // The pg_stat_*_tables views aggregate per row over pg_index and join pg_class again; calling the
+    // pg_stat_get_* functions they are built on, with the index sums per table read only for the tables the
+    // condition keeps (it runs on pg_class before the join), is several times cheaper on a catalog of thousands
+    // of tables.
+    `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name,
               c.relkind::text AS relkind,          -- r table, m matview, p partitioned
               c.reltuples::float8 AS reltuples, c.relpages::int8 AS relpages,
               -- sizes from pg_class (as of the last VACUUM/ANALYZE), not a stat() per file: one query stays cheap
@@ -326,8 +375,7 @@ export function rawTableStats(ctx: AnalyzerContext): Promise<readonly TableStats
               -- tables are measured on disk)
               CASE WHEN c.relpages = 0 AND c.relkind <> 'p' THEN pg_relation_size(c.oid)
                    ELSE c.relpages::int8 * current_setting('block_size')::int8 END AS heap_bytes,
-              CASE WHEN c.relpages = 0 AND c.relkind <> 'p' THEN pg_table_size(c.oid)
-                   ELSE (c.relpages::int8 + COALESCE(toast.relpages, 0)) * current_setting('block_size')::int8 END AS table_bytes,
+              ${TABLE_BYTES_SQL} AS table_bytes,
               c.reloptions, c.relreplident::text AS replident,  -- d default, n nothing, f full, i index
               COALESCE(idx.has_pk, false) AS has_pk,
               CASE WHEN NOT COALESCE(idx.has_pk, false) THEN
@@ -358,49 +406,137 @@ export function rawTableStats(ctx: AnalyzerContext): Promise<readonly TableStats
          FROM pg_class c
          JOIN pg_namespace n ON n.oid = c.relnamespace
          LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
-         LEFT JOIN idx ON idx.indrelid = c.oid
-        WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't' AND ${USER_SCHEMAS}`,
-    );
-    return rows.map(
-      (r): TableStats => ({
-        oid: num(r.oid),
-        schema: String(r.schema),
-        name: String(r.name),
-        relkind: String(r.relkind),
-        reltuples: Number(r.reltuples) < 0 ? null : Number(r.reltuples),
-        relpages: num(r.relpages),
-        heapBytes: num(r.heap_bytes),
-        tableBytes: num(r.table_bytes),
-        reloptions: parseReloptions(r.reloptions),
-        hasPrimaryKey: Boolean(r.has_pk),
-        hasUniqueNotNull: Boolean(r.has_unn),
-        replicaIdentity: String(r.replident),
-        seqScan: num(r.seq_scan),
-        seqTupRead: num(r.seq_tup_read),
-        idxScan: num(r.idx_scan),
-        nTupIns: num(r.n_tup_ins),
-        nTupUpd: num(r.n_tup_upd),
-        nTupDel: num(r.n_tup_del),
-        nTupHotUpd: num(r.n_tup_hot_upd),
-        nLiveTup: num(r.n_live_tup),
-        nDeadTup: num(r.n_dead_tup),
-        nModSinceAnalyze: num(r.n_mod_since_analyze),
-        nInsSinceVacuum: num(r.n_ins_since_vacuum),
-        lastVacuum: str(r.last_vacuum),
-        lastAutovacuum: str(r.last_autovacuum),
-        lastAnalyze: str(r.last_analyze),
-        lastAutoanalyze: str(r.last_autoanalyze),
-        vacuumAgeSeconds: numOrNull(r.vacuum_age),
-        analyzeAgeSeconds: numOrNull(r.analyze_age),
-        heapBlksRead: num(r.heap_blks_read),
-        heapBlksHit: num(r.heap_blks_hit),
-        idxBlksRead: num(r.idx_blks_read),
-        idxBlksHit: num(r.idx_blks_hit),
-        xidAge: num(r.xid_age),
-        mxidAge: num(r.mxid_age),
-      }),
-    );
+         LEFT JOIN LATERAL (
+           SELECT sum(pg_stat_get_numscans(i.indexrelid))::int8 AS scans,
+                  sum(pg_stat_get_blocks_fetched(i.indexrelid) - pg_stat_get_blocks_hit(i.indexrelid))::int8 AS blks_read,
+                  sum(pg_stat_get_blocks_hit(i.indexrelid))::int8 AS blks_hit,
+                  bool_or(i.indisprimary) AS has_pk
+             FROM pg_index i WHERE i.indrelid = c.oid
+         ) idx ON true
+        WHERE c.relkind IN ('r', 'm', 'p') AND c.relpersistence <> 't' AND ${USER_SCHEMAS}
+          AND (${condition})`,
+    params,
+  );
+  return rows.map(
+    (r): TableStats => ({
+      oid: num(r.oid),
+      schema: String(r.schema),
+      name: String(r.name),
+      relkind: String(r.relkind),
+      reltuples: Number(r.reltuples) < 0 ? null : Number(r.reltuples),
+      relpages: num(r.relpages),
+      heapBytes: num(r.heap_bytes),
+      tableBytes: num(r.table_bytes),
+      reloptions: parseReloptions(r.reloptions),
+      hasPrimaryKey: Boolean(r.has_pk),
+      hasUniqueNotNull: Boolean(r.has_unn),
+      replicaIdentity: String(r.replident),
+      seqScan: num(r.seq_scan),
+      seqTupRead: num(r.seq_tup_read),
+      idxScan: num(r.idx_scan),
+      nTupIns: num(r.n_tup_ins),
+      nTupUpd: num(r.n_tup_upd),
+      nTupDel: num(r.n_tup_del),
+      nTupHotUpd: num(r.n_tup_hot_upd),
+      nLiveTup: num(r.n_live_tup),
+      nDeadTup: num(r.n_dead_tup),
+      nModSinceAnalyze: num(r.n_mod_since_analyze),
+      nInsSinceVacuum: num(r.n_ins_since_vacuum),
+      lastVacuum: str(r.last_vacuum),
+      lastAutovacuum: str(r.last_autovacuum),
+      lastAnalyze: str(r.last_analyze),
+      lastAutoanalyze: str(r.last_autoanalyze),
+      vacuumAgeSeconds: numOrNull(r.vacuum_age),
+      analyzeAgeSeconds: numOrNull(r.analyze_age),
+      heapBlksRead: num(r.heap_blks_read),
+      heapBlksHit: num(r.heap_blks_hit),
+      idxBlksRead: num(r.idx_blks_read),
+      idxBlksHit: num(r.idx_blks_hit),
+      xidAge: num(r.xid_age),
+      mxidAge: num(r.mxid_age),
+    }),
+  );
+}
+
+/** Block counters summed over every user table and its indexes. */
+export interface TableTotals {
+  heapBlksHit: number;
+  heapBlksRead: number;
+  idxBlksHit: number;
+  idxBlksRead: number;
+}
+
+/**
+ * Block counters of all user tables summed (on the server: one row instead of one per table); under `--since`,
+ * the sum of each table's window.
+ */
+export async function tableTotals(ctx: AnalyzerContext): Promise<TableTotals> {
+  if (doctorState(ctx).baseline) {
+    const tables = await tableStats(ctx);
+    const sum = (f: (t: TableStats) => number) => tables.reduce((a, t) => a + f(t), 0);
+    return {
+      heapBlksHit: sum((t) => t.heapBlksHit),
+      heapBlksRead: sum((t) => t.heapBlksRead),
+      idxBlksHit: sum((t) => t.idxBlksHit),
+      idxBlksRead: sum((t) => t.idxBlksRead),
+    };
+  }
+  return memo(ctx, 'table-totals', async () => {
+    const r = (
+      await query<Row>(
+        ctx,
+        // One pass over pg_class: the indexes of user tables live in their table's schema, so one scan with a
+        // filter per kind sums both without joining pg_index.
+        `SELECT sum(pg_stat_get_blocks_hit(c.oid)) FILTER (WHERE c.relkind IN ('r', 'm'))::int8 AS heap_hit,
+                sum(pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid))
+                  FILTER (WHERE c.relkind IN ('r', 'm'))::int8 AS heap_read,
+                sum(pg_stat_get_blocks_hit(c.oid)) FILTER (WHERE c.relkind = 'i')::int8 AS idx_hit,
+                sum(pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid))
+                  FILTER (WHERE c.relkind = 'i')::int8 AS idx_read
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'm', 'i')   -- r table, m matview, i index (partitioned ones have no blocks)
+            AND c.relpersistence <> 't' AND ${USER_SCHEMAS}`,
+      )
+    )[0];
+    return {
+      heapBlksHit: num(r?.heap_hit),
+      heapBlksRead: num(r?.heap_read),
+      idxBlksHit: num(r?.idx_hit),
+      idxBlksRead: num(r?.idx_read),
+    };
   });
+}
+
+/** The tables with the oldest relfrozenxid (`xid`) or relminmxid (`multixact`), oldest first. */
+export async function oldestTables(
+  ctx: AnalyzerContext,
+  kind: 'xid' | 'multixact',
+  limit = 5,
+): Promise<
+  Pick<TableStats, 'schema' | 'name' | 'xidAge' | 'mxidAge' | 'tableBytes' | 'lastVacuum' | 'lastAutovacuum'>[]
+> {
+  const rows = await query<Row>(
+    ctx,
+    `SELECT n.nspname AS schema, c.relname AS name, age(c.relfrozenxid)::int8 AS xid_age,
+            mxid_age(c.relminmxid)::int8 AS mxid_age, ${TABLE_BYTES_SQL} AS table_bytes,
+            pg_stat_get_last_vacuum_time(c.oid)::text AS last_vacuum,
+            pg_stat_get_last_autovacuum_time(c.oid)::text AS last_autovacuum
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_class toast ON toast.oid = c.reltoastrelid
+      WHERE c.relkind IN ('r', 'm') AND c.relpersistence <> 't' AND ${USER_SCHEMAS}
+      ORDER BY ${kind === 'xid' ? 'age(c.relfrozenxid)' : 'mxid_age(c.relminmxid)'} DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    schema: String(r.schema),
+    name: String(r.name),
+    xidAge: num(r.xid_age),
+    mxidAge: num(r.mxid_age),
+    tableBytes: num(r.table_bytes),
+    lastVacuum: str(r.last_vacuum),
+    lastAutovacuum: str(r.last_autovacuum),
+  }));
 }
 
 /** `schema.name` key used by snapshots. */
@@ -410,10 +546,24 @@ export function relKey(schema: string, name: string): string {
 
 /** All user tables; under `--since`, counters are the window's. */
 export async function tableStats(ctx: AnalyzerContext): Promise<readonly TableStats[]> {
-  const raw = await rawTableStats(ctx);
+  return windowTables(ctx, 'tables-window', await rawTableStats(ctx));
+}
+
+/**
+ * The tables check `checkId` may report: those passing the floors it declared (`tableNeed`), read in one query with
+ * the other selected checks' floors. A check that declared none (or runs outside the runner) gets every table.
+ * The check still applies its own filters: the floors only spare reading tables it would drop anyway.
+ */
+export async function candidateTables(ctx: AnalyzerContext, checkId: string): Promise<readonly TableStats[]> {
+  const needs = doctorState(ctx).tableNeeds;
+  if (!needs?.has(checkId)) return tableStats(ctx);
+  return windowTables(ctx, 'tables-candidates-window', await rawCandidateTables(ctx, [...needs.values()]));
+}
+
+function windowTables(ctx: AnalyzerContext, key: string, raw: readonly TableStats[]): Promise<readonly TableStats[]> {
   const baseline = doctorState(ctx).baseline;
-  if (!baseline) return raw;
-  return memo(ctx, 'tables-window', async () => {
+  if (!baseline) return Promise.resolve(raw);
+  return memo(ctx, key, async () => {
     let reset = false;
     const out = raw.map((t) => {
       const before = baseline.tables[relKey(t.schema, t.name)];
@@ -438,12 +588,14 @@ export async function tableStats(ctx: AnalyzerContext): Promise<readonly TableSt
  * RENAME writes a new row version (a new xmin) or removes one, so it always changes the version; VACUUM and
  * ANALYZE update relpages and reltuples in place and do not, which is why sizes and row estimates are never
  * cached. `age(xmin) - age('3')` is `3 - xmin` as an int8, stable from run to run, and much cheaper per row than
- * a text cast of the xid. Temporary tables are left out of pg_class, so sessions creating them do not make
+ * a text cast of the xid (age() of the bootstrap xid 1 is always 2^31 - 1: those rows count as 0). Temporary tables are left out of pg_class, so sessions creating them do not make
  * every run a miss. Read on every run of a session (a few ms); never cached.
  */
 export async function catalogVersion(ctx: AnalyzerContext): Promise<string> {
   const part = (table: string, where = '') =>
-    `(SELECT count(*) || ':' || COALESCE(sum(hashint8(age(xmin)::int8 - age('3'::xid)::int8)), 0) FROM ${table} ${where})`;
+    `(SELECT count(*) || ':' || COALESCE(sum(hashint8(CASE WHEN age(xmin) = 2147483647 THEN 0
+                                                          ELSE age(xmin)::int8 - age('3'::xid)::int8 END)), 0)
+        FROM ${table} ${where})`;
   const rows = await query<{ v: string }>(
     ctx,
     `SELECT concat_ws('/', ${part('pg_class', "WHERE relpersistence <> 't'")}, ${part('pg_index')},

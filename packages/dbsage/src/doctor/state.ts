@@ -1,6 +1,7 @@
 import type { QueryResult } from '../engines/postgres/client.js';
 import type { AnalyzerContext } from '../findings/registry.js';
 import type { Snapshot } from './snapshot.js';
+import type { TableNeed } from './sources.js';
 
 /**
  * Per-run state of the doctor, attached to the analyzer context: the `--since` baseline and a memo of the
@@ -16,6 +17,8 @@ export interface DoctorState {
   readonly notes: Set<string>;
   /** Catalog-derived values kept across the runs of a {@link DoctorSession}, when the run belongs to one. */
   readonly cache?: CatalogCache;
+  /** The tables each selected check may report, by check id (set by the runner; see `candidateTables`). */
+  tableNeeds?: ReadonlyMap<string, TableNeed>;
 }
 
 /**

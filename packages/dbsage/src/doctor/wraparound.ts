@@ -4,7 +4,7 @@ import type { AnalyzerContext } from '../findings/registry.js';
 import { autovacuumSettings } from './autovacuum-thresholds.js';
 import { makeFinding } from './make-finding.js';
 import { climb } from './severity.js';
-import { tableStats } from './sources.js';
+import { oldestTables } from './sources.js';
 import { query } from './state.js';
 import { formatCount, percent, round } from './units.js';
 
@@ -82,9 +82,11 @@ export async function wraparoundFindings(
             datname = current_database() AS current
        FROM pg_database ORDER BY 2 DESC`,
   );
-  const tables = [...(await tableStats(ctx))]
-    .filter((t) => t.relkind !== 'p')
-    .sort((a, b) => (kind === 'xid' ? b.xidAge - a.xidAge : b.mxidAge - a.mxidAge));
+  // No table is older than its database (datfrozenxid is the oldest relfrozenxid), so the oldest tables are read
+  // only when the current database itself is old enough for a finding.
+  const tables = dbs.some((d) => d.current && severityOf(Number(d.age), freezeMaxAge, o))
+    ? await oldestTables(ctx, kind, Math.max(5, o.maxTables))
+    : [];
   const ageOf = (t: (typeof tables)[number]) => (kind === 'xid' ? t.xidAge : t.mxidAge);
   const findings: Finding[] = [];
   for (const d of dbs) {

@@ -3,7 +3,7 @@ import type { Finding } from '../../findings/finding.js';
 import { autovacuumSettings, tableThresholds } from '../autovacuum-thresholds.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
-import { settings, tableStats } from '../sources.js';
+import { candidateTables, settings } from '../sources.js';
 import { formatBytes, percent } from '../units.js';
 
 /**
@@ -30,6 +30,7 @@ export const autovacuumDisabled = defineCheck({
       description: 'table xid age as a % of autovacuum_freeze_max_age from which severity is high',
     },
   },
+  tableNeed: () => ({ withStorageOptions: true }),
   async run(ctx, o) {
     const s = await settings(ctx);
     const g = await autovacuumSettings(ctx);
@@ -54,7 +55,7 @@ export const autovacuumDisabled = defineCheck({
         }),
       );
     }
-    for (const t of await tableStats(ctx)) {
+    for (const t of await candidateTables(ctx, 'autovacuum-disabled')) {
       if (t.relkind === 'p') continue;
       const v = t.reloptions.autovacuum_enabled?.toLowerCase();
       if (v === undefined || !['false', 'off', '0', 'no'].includes(v)) continue;

@@ -3,7 +3,7 @@ import type { Finding } from '../../findings/finding.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
-import { settings, tableStats } from '../sources.js';
+import { candidateTables, settings, tableTotals } from '../sources.js';
 import { formatBytes, percent, settingBytes } from '../units.js';
 
 /**
@@ -38,19 +38,19 @@ export const cacheHitRate = defineCheck({
     },
     maxTables: { type: 'number', default: 10, min: 0, description: 'per-table findings at most' },
   },
+  tableNeed: (o) => ({ minBytes: o.largeTableBytes }),
   async run(ctx, o) {
-    const tables = await tableStats(ctx);
+    const totals = await tableTotals(ctx);
     const s = await settings(ctx);
     const sb = s.get('shared_buffers');
     const sharedBuffersBytes = settingBytes(sb?.setting, sb?.unit) ?? null;
     const miss = (hit: number) =>
       climb(100 - hit, { low: 100 - o.minHitPercent, medium: 100 - o.mediumHitPercent, high: 100 - o.highHitPercent });
     const findings: Finding[] = [];
-    const sum = (f: (t: (typeof tables)[number]) => number) => tables.reduce((a, t) => a + f(t), 0);
-    const heapHit = sum((t) => t.heapBlksHit);
-    const heapRead = sum((t) => t.heapBlksRead);
-    const idxHit = sum((t) => t.idxBlksHit);
-    const idxRead = sum((t) => t.idxBlksRead);
+    const heapHit = totals.heapBlksHit;
+    const heapRead = totals.heapBlksRead;
+    const idxHit = totals.idxBlksHit;
+    const idxRead = totals.idxBlksRead;
     for (const [kind, hit, read] of [
       ['table', heapHit, heapRead],
       ['index', idxHit, idxRead],
@@ -86,7 +86,7 @@ export const cacheHitRate = defineCheck({
         }),
       );
     }
-    const large = tables
+    const large = (await candidateTables(ctx, 'cache-hit-rate'))
       .filter((t) => t.tableBytes >= o.largeTableBytes && t.heapBlksHit + t.heapBlksRead >= o.minBlocks)
       .map((t) => ({ t, rate: percent(t.heapBlksHit, t.heapBlksHit + t.heapBlksRead) }))
       .filter(({ rate }) => rate < o.minHitPercent)

@@ -2,7 +2,7 @@ import { qualifiedName } from '../../engines/postgres/quote.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
-import { tableStats } from '../sources.js';
+import { candidateTables } from '../sources.js';
 import { formatCount, percent } from '../units.js';
 
 /**
@@ -31,8 +31,9 @@ export const hotUpdateEfficiency = defineCheck({
     },
     maxFindings: { type: 'number', default: 20, min: 1, description: 'tables reported at most' },
   },
+  tableNeed: (o) => ({ minUpdates: o.minUpdates }),
   async run(ctx, o) {
-    return (await tableStats(ctx))
+    return (await candidateTables(ctx, 'hot-update-efficiency'))
       .filter((t) => t.relkind === 'r' && t.nTupUpd >= o.minUpdates)
       .map((t) => ({ t, hot: percent(t.nTupHotUpd, t.nTupUpd) }))
       .filter(({ hot }) => hot < o.lowHotPercent)

@@ -58,7 +58,10 @@ export const mostlyNullIndex = defineCheck({
              JOIN pg_class t ON t.oid = s.starelid
              JOIN pg_namespace n ON n.oid = t.relnamespace
              JOIN pg_attribute a ON a.attrelid = s.starelid AND a.attnum = s.staattnum AND NOT a.attisdropped
-            WHERE NOT s.stainherit AND s.stanullfrac * 100 >= $1 AND ${USER_SCHEMAS}`,
+            WHERE NOT s.stainherit AND s.stanullfrac * 100 >= $1 AND ${USER_SCHEMAS}
+              -- only columns that lead a single-column index: the others cannot be reported
+              AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = s.starelid AND i.indnatts = 1
+                             AND i.indkey[0] = s.staattnum)`,
           [o.minNullPercent],
         )
       : await query<Record<string, unknown>>(

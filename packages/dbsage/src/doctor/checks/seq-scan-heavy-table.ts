@@ -2,7 +2,7 @@ import { qualifiedName } from '../../engines/postgres/quote.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
-import { tableStats } from '../sources.js';
+import { candidateTables } from '../sources.js';
 import { formatBytes, formatCount, percent } from '../units.js';
 
 /**
@@ -47,8 +47,9 @@ export const seqScanHeavyTable = defineCheck({
     },
     maxFindings: { type: 'number', default: 20, min: 1, description: 'tables reported at most' },
   },
+  tableNeed: (o) => ({ minBytes: o.minBytes, minSeqScans: o.minSeqScans }),
   async run(ctx, o) {
-    const tables = await tableStats(ctx);
+    const tables = await candidateTables(ctx, 'seq-scan-heavy-table');
     return tables
       .filter((t) => t.relkind !== 'p' && t.tableBytes >= o.minBytes && t.seqScan >= o.minSeqScans)
       .map((t) => ({ t, seqPercent: percent(t.seqScan, t.seqScan + t.idxScan) }))

@@ -4,7 +4,7 @@ import { autovacuumSettings, tableThresholds } from '../autovacuum-thresholds.js
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb, maxSeverity } from '../severity.js';
-import { tableStats } from '../sources.js';
+import { candidateTables } from '../sources.js';
 import { formatCount, formatSeconds, round } from '../units.js';
 
 /**
@@ -41,10 +41,13 @@ export const staleVacuumAnalyze = defineCheck({
     },
     maxFindings: { type: 'number', default: 30, min: 1, description: 'tables reported at most' },
   },
+  tableNeed: (o) => ({ minLiveTuples: o.minRows }),
   async run(ctx, o) {
     const g = await autovacuumSettings(ctx);
     const findings: Finding[] = [];
-    const candidates = (await tableStats(ctx)).filter((t) => t.relkind === 'r' && t.nLiveTup >= o.minRows);
+    const candidates = (await candidateTables(ctx, 'stale-vacuum-analyze')).filter(
+      (t) => t.relkind === 'r' && t.nLiveTup >= o.minRows,
+    );
     for (const t of candidates) {
       const th = tableThresholds(t, g);
       const neverAnalyzed = t.lastAnalyze === null && t.lastAutoanalyze === null;

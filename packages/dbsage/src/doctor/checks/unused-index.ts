@@ -71,23 +71,24 @@ export const unusedIndex = defineCheck({
       );
     } else {
       // Lifetime counters: the server picks the few candidates, instead of shipping every index's numbers.
+      // One scan of pg_class (user indexes live in their table's schema); the flags come from the shapes.
       const rows = await query<{ oid: number }>(
         ctx,
-        `SELECT i.indexrelid::int8 AS oid
-           FROM pg_index i
-           JOIN pg_class c ON c.oid = i.indexrelid
-           JOIN pg_class t ON t.oid = i.indrelid
-           JOIN pg_namespace n ON n.oid = t.relnamespace
-          WHERE i.indisvalid AND NOT i.indisprimary AND NOT i.indisunique AND NOT i.indisexclusion
-            AND NOT i.indisreplident AND t.relkind IN ('r', 'm', 'p') AND ${USER_SCHEMAS}
-            AND pg_stat_get_numscans(i.indexrelid) <= $1
+        `SELECT c.oid::int8 AS oid
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind = 'i' AND ${USER_SCHEMAS}   -- i: index
             AND CASE WHEN c.relpages = 0 THEN pg_relation_size(c.oid)
-                     ELSE c.relpages::int8 * current_setting('block_size')::int8 END >= $2`,
+                     ELSE c.relpages::int8 * current_setting('block_size')::int8 END >= $2
+            AND pg_stat_get_numscans(c.oid) <= $1`,
         [o.maxScans, floorBytes],
       );
       const shapes = await indexShapesByOid(ctx);
       // An index created after the shapes were read waits for the next run.
-      candidates = rows.map((r) => shapes.get(Number(r.oid))).filter((i): i is IndexShape => i !== undefined);
+      candidates = rows
+        .map((r) => shapes.get(Number(r.oid)))
+        .filter(
+          (i): i is IndexShape => i?.valid === true && !i.primary && !i.unique && !i.exclusion && !i.replicaIdentity,
+        );
     }
     const measured = await measureIndexes(ctx, candidates);
     return [...measured.values()]

@@ -4,7 +4,7 @@ import { autovacuumSettings, tableThresholds } from '../autovacuum-thresholds.js
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb } from '../severity.js';
-import { tableStats } from '../sources.js';
+import { candidateTables } from '../sources.js';
 import { query } from '../state.js';
 import { formatCount, formatSeconds, percent, round } from '../units.js';
 
@@ -29,9 +29,10 @@ export const vacuumLag = defineCheck({
     minDeadTuples: { type: 'number', default: 1000, min: 0, description: 'tables with fewer dead tuples are ignored' },
     maxFindings: { type: 'number', default: 30, min: 1, description: 'tables reported at most' },
   },
+  tableNeed: (o) => ({ minDeadTuples: o.minDeadTuples }),
   async run(ctx, o) {
     const g = await autovacuumSettings(ctx);
-    const lagging = (await tableStats(ctx))
+    const lagging = (await candidateTables(ctx, 'vacuum-lag'))
       .filter((t) => t.relkind !== 'p' && t.nDeadTup >= o.minDeadTuples)
       .map((t) => ({ t, th: tableThresholds(t, g) }))
       .map((x) => ({ ...x, ratio: x.t.nDeadTup / Math.max(x.th.vacuumTrigger, 1) }))
