@@ -487,15 +487,15 @@ export async function tableTotals(ctx: AnalyzerContext): Promise<TableTotals> {
         ctx,
         // One pass over pg_class: the indexes of user tables live in their table's schema, so one scan with a
         // filter per kind sums both without joining pg_index.
-        `SELECT sum(pg_stat_get_blocks_hit(c.oid)) FILTER (WHERE c.relkind IN ('r', 'm'))::int8 AS heap_hit,
-                sum(pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid))
-                  FILTER (WHERE c.relkind IN ('r', 'm'))::int8 AS heap_read,
-                sum(pg_stat_get_blocks_hit(c.oid)) FILTER (WHERE c.relkind = 'i')::int8 AS idx_hit,
-                sum(pg_stat_get_blocks_fetched(c.oid) - pg_stat_get_blocks_hit(c.oid))
-                  FILTER (WHERE c.relkind = 'i')::int8 AS idx_read
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'm', 'i')   -- r table, m matview, i index (partitioned ones have no blocks)
-            AND c.relpersistence <> 't' AND ${USER_SCHEMAS}`,
+        `SELECT sum(b.hit) FILTER (WHERE b.relkind IN ('r', 'm'))::int8 AS heap_hit,
+                sum(b.fetched - b.hit) FILTER (WHERE b.relkind IN ('r', 'm'))::int8 AS heap_read,
+                sum(b.hit) FILTER (WHERE b.relkind = 'i')::int8 AS idx_hit,
+                sum(b.fetched - b.hit) FILTER (WHERE b.relkind = 'i')::int8 AS idx_read
+           FROM (SELECT c.relkind, pg_stat_get_blocks_hit(c.oid) AS hit, pg_stat_get_blocks_fetched(c.oid) AS fetched
+                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.relkind IN ('r', 'm', 'i')   -- r table, m matview, i index (partitioned ones have no blocks)
+                    AND c.relpersistence <> 't' AND ${USER_SCHEMAS}
+                 OFFSET 0) b   -- OFFSET 0 keeps the subquery: each counter is read once per relation, not per aggregate`,
       )
     )[0];
     return {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { DOCTOR_CHECKS } from '../../doctor/all-checks.js';
 import { collect, idList, parseCheckOptions } from '../../doctor/cli-options.js';
 import { runDoctor } from '../../doctor/runner.js';
+import { createDoctor } from '../../doctor/session.js';
 import { readSnapshot, writeSnapshot } from '../../doctor/snapshot.js';
 import { UsageError } from '../../errors.js';
 import type { CommandModule } from '../command.js';
@@ -25,6 +26,19 @@ interface DoctorFlags extends OutputFlags, TargetFlags {
   since?: string;
   checkTimeout?: string;
   list?: boolean;
+  watch?: string;
+  watchRuns?: string;
+}
+
+/** `--watch 5s`, `--watch 30`, `--watch 2m`, `--watch 1500ms` → milliseconds (at least 1 s). */
+export function parseWatchInterval(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const millis = m ? Number(m[1]) * factor : Number.NaN;
+  if (!Number.isFinite(millis) || millis < 1000) {
+    throw new UsageError(`--watch takes an interval of at least 1s (e.g. 5s, 30, 2m), got "${text}"`);
+  }
+  return millis;
 }
 
 /** Lists every check with its options and defaults (`dbsage doctor --list`). */
@@ -61,6 +75,11 @@ export const command: CommandModule = {
       .option('--snapshot <file>', 'also save the statistics counters to FILE, for a later --since')
       .option('--since <file>', 'report counters for the window since the --snapshot FILE (nothing is reset)')
       .option('--check-timeout <ms>', 'time limit of each check (default: 10000, 30000 for table-bloat)')
+      .option(
+        '--watch <interval>',
+        'stay connected and re-run every interval (5s, 30, 2m); schema inventories are kept while the catalog is unchanged',
+      )
+      .option('--watch-runs <n>', 'with --watch: stop after n runs (default: until interrupted)')
       .option('--list', 'list the checks and their options with defaults, and exit');
     addOutputOptions(addTargetOptions(cmd)).action(async (target: string | undefined, flags: DoctorFlags) => {
       if (flags.list) {
@@ -82,6 +101,68 @@ export const command: CommandModule = {
           throw new UsageError('--check-timeout takes milliseconds');
       }
       const since = flags.since ? readSnapshot(resolve(ctx.io.cwd, flags.since)) : undefined;
+      if (flags.watch !== undefined || flags.watchRuns !== undefined) {
+        if (flags.snapshot) throw new UsageError('--snapshot cannot be combined with --watch');
+        const intervalMillis = parseWatchInterval(flags.watch ?? '');
+        const maxRuns = flags.watchRuns === undefined ? Number.POSITIVE_INFINITY : Number(flags.watchRuns);
+        if (!Number.isInteger(maxRuns) && maxRuns !== Number.POSITIVE_INFINITY) {
+          throw new UsageError('--watch-runs takes a whole number of runs');
+        }
+        if (maxRuns < 1) throw new UsageError('--watch-runs takes a whole number of runs');
+        await withClient(target, flags, async (client) => {
+          const doctor = createDoctor({
+            client,
+            options,
+            ...(idList(flags.check) ? { only: idList(flags.check)! } : {}),
+            ...(idList(flags.skip) ? { skip: idList(flags.skip)! } : {}),
+            ...(checkTimeoutMillis ? { checkTimeoutMillis } : {}),
+          });
+          // Ctrl-C (or SIGTERM from a supervisor) ends the wait, and the loop after the run in progress.
+          const stop = new AbortController();
+          const onSignal = () => stop.abort();
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+          try {
+            for (let run = 1; run <= maxRuns && !stop.signal.aborted; run++) {
+              const started = Date.now();
+              const result = await doctor.run(since ? { since } : {});
+              if (!flags.quiet) {
+                ctx.io.stderr(
+                  `dbsage doctor --watch: run ${run} at ${new Date(started).toISOString()}, ${Date.now() - started} ms\n`,
+                );
+              }
+              ctx.setExitCode(
+                emitReport(
+                  {
+                    title: 'dbsage doctor',
+                    target: client.description,
+                    findings: result.findings,
+                    outcomes: result.outcomes,
+                    notes: result.notes,
+                  },
+                  flags,
+                  ctx.io,
+                ),
+              );
+              if (run >= maxRuns) break;
+              const wait = Math.max(0, started + intervalMillis - Date.now());
+              await new Promise<void>((done) => {
+                const finish = () => {
+                  clearTimeout(timer);
+                  stop.signal.removeEventListener('abort', finish);
+                  done();
+                };
+                const timer = setTimeout(finish, wait);
+                stop.signal.addEventListener('abort', finish);
+              });
+            }
+          } finally {
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
+          }
+        });
+        return;
+      }
       const bar = progress(ctx.io, Boolean(flags.quiet));
       const result = await withClient(target, flags, async (client) => {
         bar.update(`dbsage doctor: ${client.description}`);

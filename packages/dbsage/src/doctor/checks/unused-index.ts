@@ -77,9 +77,10 @@ export const unusedIndex = defineCheck({
         `SELECT c.oid::int8 AS oid
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind = 'i' AND ${USER_SCHEMAS}   -- i: index
-            AND CASE WHEN c.relpages = 0 THEN pg_relation_size(c.oid)
-                     ELSE c.relpages::int8 * current_setting('block_size')::int8 END >= $2
-            AND pg_stat_get_numscans(c.oid) <= $1`,
+            -- the size first (most indexes of a big catalog are small), the scan counter only for the others
+            AND CASE WHEN CASE WHEN c.relpages = 0 THEN pg_relation_size(c.oid)
+                               ELSE c.relpages::int8 * current_setting('block_size')::int8 END >= $2
+                     THEN pg_stat_get_numscans(c.oid) <= $1 ELSE false END`,
         [o.maxScans, floorBytes],
       );
       const shapes = await indexShapesByOid(ctx);

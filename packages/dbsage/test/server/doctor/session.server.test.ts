@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
+import type { CliIO } from '../../../src/cli/io.js';
+import { main } from '../../../src/cli/main.js';
 import { runDoctor } from '../../../src/doctor/runner.js';
 import { createDoctor, type DoctorSession } from '../../../src/doctor/session.js';
 import { catalogVersion } from '../../../src/doctor/sources.js';
@@ -118,5 +120,26 @@ describe.skipIf(!hasTestPostgres())('doctor monitoring session (createDoctor) on
   it('an unknown check id or option is refused when the session is created', () => {
     expect(() => createDoctor({ client, only: ['no-such-check'] })).toThrow(/unknown check/);
     expect(() => createDoctor({ client, options: { 'unused-index': { nope: 1 } } })).toThrow(/no option/);
+  });
+
+  it('dbsage doctor --watch re-runs in one session and prints a report per run; bad intervals are usage errors', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIO = {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      stderrIsTTY: false,
+      color: false,
+      env: {},
+      cwd: process.cwd(),
+    };
+    const args = ['doctor', db.url, '--check', 'unindexed-foreign-key', '--format', 'json'];
+    const code = await main([...args, '--watch', '1s', '--watch-runs', '2'], io);
+    expect(code).toBe(0);
+    expect(out.length).toBe(2);
+    for (const text of out) expect(JSON.parse(text)).toBeInstanceOf(Array);
+    expect(err.join('')).toMatch(/run 1 at .*\n.*run 2 at/s);
+    expect(await main([...args, '--watch', '500ms'], io)).toBe(2);
+    expect(await main([...args, '--watch', '5s', '--snapshot', 'x.json'], io)).toBe(2);
   });
 });
