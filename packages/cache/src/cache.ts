@@ -3,7 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { BatchCollector, type BatchItem, type BatchLoader } from './batch-loader.js';
 import { Bus, type BusMessage, clearMessage, keysMessage, wakeMessage } from './bus.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { decodeEnvelope, type EntryMeta, encodeEnvelope } from './envelope.js';
+import {
+  decodeEnvelope,
+  ENVELOPE_HEADER_BYTES,
+  type EntryMeta,
+  encodeEnvelope,
+  envelopeTagBytes,
+  isFreshUntagged,
+} from './envelope.js';
 import { CacheClosedError, CacheError, CacheLoaderTimeoutError, CacheRedisError } from './errors.js';
 import {
   type CacheEventMap,
@@ -36,6 +43,7 @@ import {
 } from './options.js';
 import { RedisGateway } from './redis-gateway.js';
 import { ACQUIRE, COMMIT, EXTEND, INVALIDATE, INVALIDATE_TAGS, RELEASE } from './scripts.js';
+import { decodeDefaultAt, defaultSerializer } from './serializer.js';
 
 /**
  * Loads that run longer than this are returned but never written back. Generations live a minute longer,
@@ -206,43 +214,83 @@ export class Cache {
       this.#l1Hit(key);
       return Promise.resolve(this.#shared(e) as V);
     }
-    return this.#getSlow<V>(key);
+    return this.#getL2(key) as Promise<V | undefined>;
   }
 
-  async #getSlow<V>(key: string): Promise<V | undefined> {
-    const seq = this.#beginRead();
+  /**
+   * The L2 read of `get`, the hot path of an L2 hit: one `.then` on the ioredis command's own promise (no
+   * async function, no wrapper promise), the header read in place, the payload decoded straight from the
+   * reply. Without L1 there is no read-sequence bookkeeping (it only guards L1 fills).
+   */
+  #getL2(key: string): Promise<unknown> {
+    const seq = this.#l1 === undefined ? -1 : this.#beginRead();
+    return this.#redis.sendGet(this.#keys.value(key)).then(
+      (bytes) => this.#afterGet(key, seq, bytes),
+      (error: unknown) => this.#afterGetError(key, seq, error),
+    );
+  }
+
+  #afterGet(key: string, seq: number, bytes: Buffer | null): unknown {
+    this.#redis.getSucceeded();
+    let async = false;
     try {
-      // the hot L2 path: one await for the GET, a second only when tag versions must be fetched
-      let bytes: Buffer | null = null;
-      try {
-        bytes = await this.#redis.get(this.#keys.value(key));
-      } catch (error) {
-        this.#redisFailed('get', error);
+      if (bytes === null) {
+        this.#miss(key);
+        return undefined;
       }
-      if (bytes !== null) {
-        const decoded = decodeEnvelope(bytes);
-        if (decoded !== undefined && decoded.meta.tags.length === 0) {
-          // untagged entry (the common case): classified in place, no tag lookup, nothing more to await
-          if (classify(decoded.meta, Date.now(), 'valid') === 'fresh') {
-            const entry = newEntry(decoded.meta, decoded.payload);
-            this.#l2Hit(key);
-            this.#l1Put(key, entry, seq);
-            return this.#ownValue(entry) as V;
-          }
-        } else if (decoded !== undefined) {
-          const found = await this.#inspect(bytes);
-          if (found?.freshness === 'fresh') {
-            this.#l2Hit(key);
-            this.#l1Put(key, found.entry, seq);
-            return this.#ownValue(found.entry) as V;
-          }
+      const tagBytes = envelopeTagBytes(bytes);
+      if (tagBytes === 0) {
+        // untagged entry (the common case): classified from the header, no tag lookup, nothing more to await
+        if (!isFreshUntagged(bytes, Date.now())) {
+          this.#miss(key);
+          return undefined;
         }
+        this.#l2Hit(key);
+        if (this.#l1 === undefined && !this.#o.freezeAlways) return this.#decodeAt(bytes, ENVELOPE_HEADER_BYTES);
+        const decoded = decodeEnvelope(bytes)!;
+        const entry = newEntry(decoded.meta, decoded.payload);
+        this.#l1Put(key, entry, seq);
+        return this.#ownValue(entry);
       }
+      if (tagBytes < 0) {
+        this.#miss(key);
+        return undefined;
+      }
+      async = true;
+      return Promise.resolve(this.#inspect(bytes))
+        .then((found) => {
+          if (found?.freshness !== 'fresh') {
+            this.#miss(key);
+            return undefined;
+          }
+          this.#l2Hit(key);
+          this.#l1Put(key, found.entry, seq);
+          return this.#ownValue(found.entry);
+        })
+        .finally(() => {
+          if (seq >= 0) this.#endRead();
+        });
+    } finally {
+      if (!async && seq >= 0) this.#endRead();
+    }
+  }
+
+  #afterGetError(key: string, seq: number, error: unknown): undefined {
+    try {
+      this.#redisFailed('get', this.#redis.getFailed(error));
       this.#miss(key);
       return undefined;
     } finally {
-      this.#endRead();
+      if (seq >= 0) this.#endRead();
     }
+  }
+
+  /** `serializer.decode` of the bytes from `offset` on; the default serializer reads them without a view. */
+  #decodeAt(bytes: Buffer, offset: number): unknown {
+    const serializer = this.#o.serializer;
+    return serializer === defaultSerializer
+      ? decodeDefaultAt(bytes, offset)
+      : serializer.decode(bytes.subarray(offset));
   }
 
   /**

@@ -24,7 +24,9 @@ export const ENVELOPE_VERSION = 1;
 export const FLAGS_OFFSET = 1;
 /** Flag bit: soft-invalidated (treat as stale, keep for grace). */
 export const FLAG_SOFT_INVALIDATED = 0x01;
-const HEADER_BYTES = 32;
+/** Size of the fixed header; the tags section follows it. */
+export const ENVELOPE_HEADER_BYTES = 32;
+const HEADER_BYTES = ENVELOPE_HEADER_BYTES;
 
 /** Metadata of an entry, shared by L1 and L2. */
 export interface EntryMeta {
@@ -84,4 +86,22 @@ export function decodeEnvelope(bytes: Buffer): DecodedEnvelope | undefined {
     },
     payload: bytes.subarray(HEADER_BYTES + tagBytes),
   };
+}
+
+/**
+ * The byte length of an envelope's tags section, read in place: 0 for an untagged entry, -1 for bytes that
+ * are not an envelope of this layout (a miss).
+ */
+export function envelopeTagBytes(bytes: Buffer): number {
+  if (bytes.length < HEADER_BYTES || bytes[0] !== ENVELOPE_VERSION) return -1;
+  const tagBytes = bytes[30]! | (bytes[31]! << 8);
+  return HEADER_BYTES + tagBytes > bytes.length ? -1 : tagBytes;
+}
+
+/**
+ * For an untagged envelope (see {@link envelopeTagBytes}): fresh at `now`, read in place without decoding
+ * the header — what `classify(decodeEnvelope(bytes).meta, now, 'valid') === 'fresh'` says, without allocating.
+ */
+export function isFreshUntagged(bytes: Buffer, now: number): boolean {
+  return (bytes[1]! & FLAG_SOFT_INVALIDATED) === 0 && now < bytes.readDoubleLE(2);
 }

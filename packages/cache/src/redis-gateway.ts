@@ -7,6 +7,8 @@ import type { LuaScript } from './scripts.js';
 
 /** Connection states in which ioredis would queue or refuse a command: fail fast instead. */
 const DOWN_STATES = new Set(['reconnecting', 'close', 'end']);
+/** The timeout sweep runs every timeout/4, so a tracked GET expires after 4 sweeps (+1 for the partial first). */
+const SWEEPS_PER_TIMEOUT = 4;
 
 /**
  * Every Redis command the cache sends goes through here: circuit breaker check, fail-fast on a connection
@@ -27,7 +29,11 @@ export class RedisGateway {
     this.isCluster = client.isCluster === true;
     this.#breaker = breaker;
     this.#timeout = timeoutMillis;
+    this.#getOptions = { replyEncoding: null, keyPrefix: this.#keyPrefix };
   }
+
+  /** Options of every GET command (read, never written, by ioredis' Command): allocated once. */
+  readonly #getOptions: { replyEncoding: null; keyPrefix: string | undefined };
 
   /**
    * Runs one command with breaker, fail-fast and timeout. `operation` names the cache operation in errors.
@@ -68,7 +74,7 @@ export class RedisGateway {
 
   #armSweeper(): void {
     if (this.#sweeper !== undefined) return;
-    this.#sweeper = setInterval(() => this.#sweep(), Math.max(1, Math.floor(this.#timeout / 4)));
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(1, Math.floor(this.#timeout / SWEEPS_PER_TIMEOUT)));
     this.#sweeper.unref();
   }
 
@@ -81,41 +87,63 @@ export class RedisGateway {
       this.#breaker?.failure(Date.now());
       p.reject(new CacheRedisTimeoutError(p.operation, this.#timeout));
     }
-    const commands = this.#commands;
-    const deadlines = this.#deadlines;
-    let head = this.#head;
-    for (; head < commands.length; head++) {
-      const command = commands[head]!;
-      if (this.#settled(command)) continue;
-      if (deadlines[head]! > now) break;
-      // rejected in place, as ioredis' own commandTimeout does; a late reply then finds it settled
-      command.reject(new CacheRedisTimeoutError('get', this.#timeout));
-    }
-    this.#head = head;
-    this.#dropSettled();
-    if (this.#pending.size === 0 && this.#head === this.#commands.length && this.#sweeper !== undefined) {
+    this.#tick++;
+    this.#sweepTracked();
+    if (this.#pending.size === 0 && this.#ringSize === 0 && this.#sweeper !== undefined) {
       clearInterval(this.#sweeper);
       this.#sweeper = undefined;
     }
   }
 
   /**
-   * GET returning bytes: the L2-hit hot path, so it skips the generic {@link run} wrapper. The ioredis
-   * `Command` is built here (as `getBuffer` would build it, honouring the connection's `keyPrefix`) so its own
-   * promise can be returned with one `.then` and, on timeout, rejected in place — exactly what ioredis'
-   * `commandTimeout` does, but from the shared sweep instead of a timer per command. No extra promise, no
-   * closure on the success path, no Set insert/delete per command.
+   * GET returning bytes, with the shared handlers: for callers off the hot path. The hot path (an L2 hit in
+   * `Cache.get`) calls {@link sendGet} itself and reports the outcome, saving this promise.
    */
   get(key: string): Promise<Buffer | null> {
+    return this.sendGet(key).then(this.#onGetReply, this.#onGetError);
+  }
+
+  /**
+   * Sends GET returning bytes, and returns the ioredis command's own promise — no wrapper promise, no closure:
+   * the caller MUST pass the outcome to {@link getSucceeded} or {@link getFailed}. The `Command` is built here
+   * (as `getBuffer` would build it, honouring the connection's `keyPrefix`) so that on timeout the shared
+   * sweep can reject it in place, as ioredis' own `commandTimeout` does, without a timer per command.
+   * A refused command (breaker open, connection down) comes back as a rejected promise.
+   */
+  sendGet(key: string): Promise<Buffer | null> {
     const refused = this.#refuse('get');
-    if (refused !== undefined) return refused as Promise<never>;
-    const command = new Command('get', [key], { replyEncoding: null, keyPrefix: this.#keyPrefix });
+    if (refused !== undefined) return refused;
+    const command = new Command('get', [key], this.#getOptions);
     this.client.sendCommand(command);
     this.#track(command);
-    return (command.promise as Promise<Buffer | null>).then(this.#onReply, (error: unknown) =>
-      this.#onCommandError(command, 'get', error),
-    );
+    return command.promise as Promise<Buffer | null>;
   }
+
+  /** Records a GET reply from {@link sendGet}. */
+  getSucceeded(): void {
+    this.#breaker?.success();
+  }
+
+  /**
+   * Records a failed GET from {@link sendGet} and returns the error to surface. Refusals and sweep timeouts
+   * are already {@link CacheError}s; a sweep timeout counts as a breaker failure here.
+   */
+  getFailed(error: unknown): CacheError {
+    if (error instanceof CacheCircuitOpenError) return error;
+    // A reply error (WRONGTYPE, …) proves Redis answered; only transport failures and timeouts trip the breaker.
+    if (isReplyError(error)) this.#breaker?.success();
+    else if (!(error instanceof CacheRedisError)) this.#breaker?.failure(Date.now()); // not a refusal: counted
+    return error instanceof CacheError ? error : new CacheRedisError('get', error);
+  }
+
+  readonly #onGetReply = (value: Buffer | null): Buffer | null => {
+    this.#breaker?.success();
+    return value;
+  };
+
+  readonly #onGetError = (error: unknown): never => {
+    throw this.getFailed(error);
+  };
 
   /** Breaker open or connection down: the rejection to return at once, else undefined. */
   #refuse(operation: string): Promise<never> | undefined {
@@ -131,60 +159,102 @@ export class RedisGateway {
     return undefined;
   }
 
-  /** Success handler shared by every tracked command (allocated once). */
-  readonly #onReply = <T>(value: T): T => {
-    this.#breaker?.success();
-    return value;
-  };
+  // Commands sent by sendGet(), oldest first, in a ring with the sweep tick at which each expires. Settled
+  // commands are dropped from the head as new ones are sent (a settled command's promise holds its reply: they
+  // must not pile up for a whole timeout); the sweep rejects the unsettled ones past their deadline. ioredis
+  // marks only resolved commands, so a rejected one stays until its deadline (rejecting it again is a no-op);
+  // should it block the head while many settled commands queue behind it, those are compacted away.
+  #ring: (Command | undefined)[] = new Array(64);
+  #ringDeadline = new Uint32Array(64);
+  #ringHead = 0;
+  #ringSize = 0;
+  /** Sweeps so far; deadlines count in sweeps (every timeout/4), so a command fails within 1×–1.25× the timeout. */
+  #tick = 0;
 
-  #onCommandError(command: Command, operation: string, error: unknown): never {
-    if (error instanceof CacheRedisTimeoutError) {
-      // rejected by the sweep, which has already moved past it
-      this.#breaker?.failure(Date.now());
-      throw error;
-    }
-    this.#failed.add(command);
-    // A reply error (WRONGTYPE, NOSCRIPT, …) proves Redis answered; only transport failures trip the breaker.
-    if (isReplyError(error)) this.#breaker?.success();
-    else this.#breaker?.failure(Date.now());
-    throw error instanceof CacheError ? error : new CacheRedisError(operation, error);
+  /** GETs currently tracked for the timeout sweep (for tests). */
+  get trackedGets(): number {
+    return this.#ringSize;
   }
-
-  // Commands sent by get(), oldest first, with their deadlines. Replies on one connection come back in order,
-  // so settled commands are dropped from the head as new ones are sent (a settled command's promise holds its
-  // reply: they must not pile up for a whole timeout); the sweep rejects the ones past their deadline.
-  #commands: Command[] = [];
-  #deadlines: number[] = [];
-  #head = 0;
-  /** Tracked commands that were rejected (ioredis marks only resolved ones): rare, removed as the head passes. */
-  readonly #failed = new Set<Command>();
 
   #track(command: Command): void {
     this.#dropSettled();
-    this.#commands.push(command);
-    this.#deadlines.push(performance.now() + this.#timeout);
+    let cap = this.#ring.length;
+    if (this.#ringSize === cap) {
+      if (this.#compact() === cap) {
+        this.#grow();
+        cap = this.#ring.length;
+      }
+    }
+    const i = (this.#ringHead + this.#ringSize) & (cap - 1);
+    this.#ring[i] = command;
+    this.#ringDeadline[i] = this.#tick + SWEEPS_PER_TIMEOUT + 1;
+    this.#ringSize++;
     this.#armSweeper();
   }
 
-  #settled(command: Command): boolean {
-    return command.isResolved || (this.#failed.size > 0 && this.#failed.delete(command));
+  #dropSettled(): void {
+    const ring = this.#ring;
+    const mask = ring.length - 1;
+    let head = this.#ringHead;
+    let size = this.#ringSize;
+    while (size > 0 && ring[head]!.isResolved) {
+      ring[head] = undefined;
+      head = (head + 1) & mask;
+      size--;
+    }
+    this.#ringHead = size === 0 ? 0 : head;
+    this.#ringSize = size;
   }
 
-  #dropSettled(): void {
-    const commands = this.#commands;
-    let head = this.#head;
-    while (head < commands.length && this.#settled(commands[head]!)) head++;
-    if (head === commands.length) {
-      if (head > 0) {
-        this.#commands = [];
-        this.#deadlines = [];
-      }
-      this.#head = 0;
-    } else if (head > 1024 && head * 2 > commands.length) {
-      this.#commands = commands.slice(head);
-      this.#deadlines = this.#deadlines.slice(head);
-      this.#head = 0;
-    } else this.#head = head;
+  /** Drops every resolved command (not only those at the head), keeping order; returns the new size. */
+  #compact(): number {
+    const ring = this.#ring;
+    const mask = ring.length - 1;
+    let kept = 0;
+    for (let j = 0; j < this.#ringSize; j++) {
+      const from = (this.#ringHead + j) & mask;
+      const command = ring[from]!;
+      ring[from] = undefined;
+      if (command.isResolved) continue;
+      const to = (this.#ringHead + kept) & mask;
+      ring[to] = command;
+      this.#ringDeadline[to] = this.#ringDeadline[from]!;
+      kept++;
+    }
+    this.#ringSize = kept;
+    return kept;
+  }
+
+  #grow(): void {
+    const old = this.#ring;
+    const oldDeadline = this.#ringDeadline;
+    const mask = old.length - 1;
+    const ring: (Command | undefined)[] = new Array(old.length * 2);
+    const deadline = new Uint32Array(old.length * 2);
+    for (let j = 0; j < this.#ringSize; j++) {
+      ring[j] = old[(this.#ringHead + j) & mask];
+      deadline[j] = oldDeadline[(this.#ringHead + j) & mask]!;
+    }
+    this.#ring = ring;
+    this.#ringDeadline = deadline;
+    this.#ringHead = 0;
+  }
+
+  /** Rejects tracked commands past their deadline, in place. */
+  #sweepTracked(): void {
+    const tick = this.#tick;
+    const ring = this.#ring;
+    const mask = ring.length - 1;
+    for (;;) {
+      this.#dropSettled();
+      if (this.#ringSize === 0 || this.#ringDeadline[this.#ringHead]! > tick) return;
+      const command = ring[this.#ringHead]!;
+      ring[this.#ringHead] = undefined;
+      this.#ringHead = (this.#ringHead + 1) & mask;
+      this.#ringSize--;
+      // a late reply then finds it settled; a command ioredis already rejected ignores this
+      command.reject(new CacheRedisTimeoutError('get', this.#timeout));
+    }
   }
 
   /**

@@ -49,16 +49,24 @@ export const defaultSerializer: Serializer = {
     }
   },
   decode(bytes: Buffer): unknown {
-    try {
-      const format = bytes[0];
-      if (format === FORMAT_JSON) return JSON.parse(bytes.toString('utf8', 1));
-      if (format === FORMAT_V8) return v8.deserialize(bytes.subarray(1));
-    } catch (error) {
-      throw new CacheSerializationError('decode', error);
-    }
-    throw new CacheSerializationError('decode', new Error(`unknown format byte ${bytes[0]}`));
+    return decodeDefaultAt(bytes, 0);
   },
 };
+
+/**
+ * `defaultSerializer.decode(bytes.subarray(offset))` without creating the view: the cache decodes a payload
+ * straight from the Redis reply that carries it behind the envelope header.
+ */
+export function decodeDefaultAt(bytes: Buffer, offset: number): unknown {
+  const format = bytes[offset];
+  try {
+    if (format === FORMAT_JSON) return JSON.parse(bytes.toString('utf8', offset + 1));
+    if (format === FORMAT_V8) return v8.deserialize(bytes.subarray(offset + 1));
+  } catch (error) {
+    throw new CacheSerializationError('decode', error);
+  }
+  throw new CacheSerializationError('decode', new Error(`unknown format byte ${format}`));
+}
 
 /** Depth past which we stop proving JSON-ness and let v8 handle it (it also detects cycles). */
 const MAX_SCAN_DEPTH = 64;

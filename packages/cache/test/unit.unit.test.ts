@@ -1,11 +1,21 @@
+import type { Command } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../src/duration.js';
-import { decodeEnvelope, type EntryMeta, encodeEnvelope } from '../src/envelope.js';
+import {
+  decodeEnvelope,
+  ENVELOPE_HEADER_BYTES,
+  type EntryMeta,
+  encodeEnvelope,
+  envelopeTagBytes,
+  isFreshUntagged,
+} from '../src/envelope.js';
 import { deepFreeze } from '../src/freeze.js';
 import { classify, decide, shouldRefreshEarly, type TagVersion, tagVerdict } from '../src/freshness.js';
 import { KeyLayout } from '../src/keys.js';
 import { Lru } from '../src/lru.js';
-import { defaultSerializer } from '../src/serializer.js';
+import type { RedisClient } from '../src/options.js';
+import { RedisGateway } from '../src/redis-gateway.js';
+import { decodeDefaultAt, defaultSerializer } from '../src/serializer.js';
 
 const meta = (over: Partial<EntryMeta> = {}): EntryMeta => ({
   freshUntil: 1_000,
@@ -164,5 +174,70 @@ describe('envelope and keys', () => {
     expect(parseDuration('30s', 'x')).toBe(30_000);
     expect(parseDuration('1.5m', 'x')).toBe(90_000);
     expect(() => parseDuration('soon', 'defaults.ttl')).toThrow(/defaults\.ttl/);
+  });
+});
+
+describe('L2 read in place', () => {
+  it('reads tag length, freshness and payload from the envelope bytes as decodeEnvelope does', () => {
+    const payload = defaultSerializer.encode({ a: 1, when: new Date(5) });
+    for (const m of [
+      meta(),
+      meta({ softInvalidated: true }),
+      meta({ tags: ['t1', 'tag-2'] }),
+      meta({ freshUntil: 10_000 }),
+    ]) {
+      const bytes = encodeEnvelope(m, payload);
+      const decoded = decodeEnvelope(bytes)!;
+      const tagBytes = envelopeTagBytes(bytes);
+      expect(tagBytes === 0).toBe(decoded.meta.tags.length === 0);
+      expect(decodeDefaultAt(bytes, ENVELOPE_HEADER_BYTES + tagBytes)).toEqual(
+        defaultSerializer.decode(decoded.payload),
+      );
+      if (tagBytes === 0) {
+        for (const now of [0, 999, 1_000, 9_999, 10_000]) {
+          expect(isFreshUntagged(bytes, now)).toBe(classify(decoded.meta, now, 'valid') === 'fresh');
+        }
+      }
+    }
+    expect(envelopeTagBytes(Buffer.from('not an envelope at all, just some bytes'))).toBe(-1);
+    expect(envelopeTagBytes(encodeEnvelope(meta({ tags: ['t'] }), payload).subarray(0, 32))).toBe(-1);
+  });
+});
+
+describe('RedisGateway GET timeouts', () => {
+  /** A client double: commands are kept, answered or failed by the test. */
+  function fakeClient(): { client: RedisClient; sent: Command[] } {
+    const sent: Command[] = [];
+    const client = { options: {}, status: 'ready', sendCommand: (c: Command) => sent.push(c) };
+    return { client: client as unknown as RedisClient, sent };
+  }
+  const settle = (c: Command, v: unknown): void => (c as unknown as { resolve(v: unknown): void }).resolve(v);
+
+  it('rejects unanswered GETs after the timeout, however many are outstanding, and ignores late replies', async () => {
+    const { client, sent } = fakeClient();
+    const gateway = new RedisGateway(client, undefined, 40);
+    const replies = Array.from({ length: 300 }, (_, i) => gateway.get(`k${i}`).then(String, (e: Error) => e.name));
+    for (const c of sent.slice(0, 100)) settle(c, Buffer.from('v'));
+    const early = await Promise.race([Promise.all(replies), new Promise((r) => setTimeout(() => r('pending'), 20))]);
+    expect(early).toBe('pending');
+    const out = await Promise.all(replies);
+    expect(out.slice(0, 100).every((v) => v === 'v')).toBe(true);
+    expect(out.slice(100).every((v) => v === 'CacheRedisTimeoutError')).toBe(true);
+    settle(sent[200]!, Buffer.from('late'));
+  });
+
+  it('a rejected GET at the head does not keep answered GETs behind it', async () => {
+    const { client, sent } = fakeClient();
+    const gateway = new RedisGateway(client, undefined, 10_000);
+    const first = gateway.get('k0').catch((e: Error) => e.message);
+    (sent[0] as unknown as { reject(e: Error): void }).reject(new Error('WRONGTYPE'));
+    expect(await first).toContain('WRONGTYPE');
+    for (let i = 1; i < 5_000; i++) {
+      const p = gateway.get(`k${i}`);
+      settle(sent[i]!, Buffer.from('v'));
+      await p;
+    }
+    // the ring holds the rejected command and at most a ring's worth of answered ones, not 5,000
+    expect(gateway.trackedGets).toBeLessThan(256);
   });
 });
