@@ -13,6 +13,7 @@ import vm from 'node:vm';
 import { Redis } from 'ioredis';
 import { createCache } from '../../packages/cache/src/index.js';
 import { startRedisServer, stopAllRedis } from '../../test/support/redis.js';
+import { measureL2Hit, signed } from './l2-latency.js';
 import { type BenchCache, type LibName, makeValue, openCache, sleep } from './libs.js';
 
 const LIBS: LibName[] = ['dbsage', 'bentocache', 'cache-manager'];
@@ -71,85 +72,15 @@ async function withCache<T>(lib: LibName, l1: boolean, label: string, fn: (c: Be
 }
 
 // ── 2. L2-hit latency vs raw ioredis GET + JSON.parse ─────────────────
-// Three connections opened the same way (`new Redis(port, '127.0.0.1')`, default options). After a warm-up,
-// many short rounds: in each round every contender runs a block of sequential GETs, the block order rotating
-// from round to round, so load from other processes, GC and CPU frequency drift hit all three alike. Reported:
-// p50/p99 of every sample of each contender (pooled over the rounds), and the per-round p50 ratio vs raw
-// (median and interquartile range over the rounds), which is what load spikes disturb least.
-const L2_ROUNDS = Number(process.env.BENCH_L2_ROUNDS ?? 60);
-{
-  progress('2. L2-hit latency vs raw ioredis GET + JSON.parse');
-  const l2: Record<string, unknown> = {};
-  for (const size of [1024, 100 * 1024]) {
-    const value = makeValue(size);
-    const raw = new Redis(port, '127.0.0.1');
-    const rawKey = `raw-${size}`;
-    await raw.set(rawKey, JSON.stringify(value));
-    const ours = await openCache('dbsage', { port, namespace: ns('l2'), l1: false });
-    const bento = await openCache('bentocache', { port, namespace: ns('l2b'), l1: false });
-    await ours.set('k', value, 600_000);
-    await bento.set('k', value, 600_000);
-    const contenders: [string, () => Promise<unknown>][] = [
-      ['raw', async () => JSON.parse((await raw.get(rawKey))!)],
-      ['dbsage', () => ours.get('k')],
-      ['bentocache', () => bento.get('k')],
-    ];
-    const block = size > 2048 ? 50 : 200;
-    const block_ = async (f: () => Promise<unknown>, into: number[] | undefined): Promise<number[]> => {
-      const out = into ?? [];
-      for (let i = 0; i < block; i++) {
-        const t0 = performance.now();
-        await f();
-        out.push((performance.now() - t0) * 1000);
-      }
-      return out;
-    };
-    // warm-up: JIT, connection buffers, Redis' own caches
-    for (let w = 0; w < 10; w++) for (const [, f] of contenders) await block_(f, undefined);
-    const samples: Record<string, number[]> = { raw: [], dbsage: [], bentocache: [] };
-    const roundRatios: Record<string, number[]> = { dbsage: [], bentocache: [] };
-    for (let r = 0; r < L2_ROUNDS; r++) {
-      const p50s: Record<string, number> = {};
-      for (let j = 0; j < contenders.length; j++) {
-        const [name, f] = contenders[(r + j) % contenders.length]!;
-        const got = await block_(f, undefined);
-        samples[name]!.push(...got);
-        p50s[name] = pct(
-          [...got].sort((a, b) => a - b),
-          0.5,
-        );
-      }
-      for (const lib of ['dbsage', 'bentocache']) roundRatios[lib]!.push(p50s[lib]! / p50s.raw!);
-    }
-    const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)]));
-    const overhead = (lib: string, p: 'p50' | 'p99'): number => round(((s[lib]![p] - s.raw![p]) / s.raw![p]) * 100, 1);
-    const ratioStats = (xs: number[]) => {
-      const sorted = [...xs].sort((a, b) => a - b);
-      return {
-        medianPct: round((pct(sorted, 0.5) - 1) * 100, 1),
-        q1Pct: round((pct(sorted, 0.25) - 1) * 100, 1),
-        q3Pct: round((pct(sorted, 0.75) - 1) * 100, 1),
-      };
-    };
-    l2[`${size / 1024}KB`] = {
-      rounds: L2_ROUNDS,
-      samplesPerContender: samples.raw!.length,
-      rawIoredisGetParseMicros: s.raw,
-      dbsageMicros: s.dbsage,
-      bentocacheMicros: s.bentocache,
-      dbsageOverheadPct: { p50: overhead('dbsage', 'p50'), p99: overhead('dbsage', 'p99') },
-      bentocacheOverheadPct: { p50: overhead('bentocache', 'p50'), p99: overhead('bentocache', 'p99') },
-      perRoundP50OverheadPct: {
-        dbsage: ratioStats(roundRatios.dbsage!),
-        bentocache: ratioStats(roundRatios.bentocache!),
-      },
-    };
-    await ours.close();
-    await bento.close();
-    raw.disconnect();
-  }
-  results.l2Hit = l2;
-}
+// Interleaved rounds of blocks on identical connections; per-block p50/p99, paired per round with raw and
+// summarized by the median over rounds (see l2-latency.ts for the method and why); pooled figures kept too.
+progress('2. L2-hit latency vs raw ioredis GET + JSON.parse');
+results.l2Hit = await measureL2Hit({
+  port,
+  namespace: ns('l2'),
+  rounds: Number(process.env.BENCH_L2_ROUNDS ?? 60),
+  progress: (m) => progress(`   ${m}`),
+});
 
 // ── 3. Miss path: getOrSet on a cold key with an instant loader ───────
 {
@@ -402,18 +333,29 @@ const rows: [string, string, string, string][] = [
     fmt(r.l1HitOpsPerSec!.bentocache),
     fmt(r.l1HitOpsPerSec!['cache-manager']),
   ],
-  ...(['1KB', '100KB'] as const).map((s): [string, string, string, string] => [
-    `L2 hit p50/p99 µs (${s}; raw GET+parse ${l2k(s).rawIoredisGetParseMicros.p50}/${l2k(s).rawIoredisGetParseMicros.p99})`,
-    `${l2k(s).dbsageMicros.p50}/${l2k(s).dbsageMicros.p99} (${signed(l2k(s).dbsageOverheadPct.p50)}/${signed(l2k(s).dbsageOverheadPct.p99)})`,
-    `${l2k(s).bentocacheMicros.p50}/${l2k(s).bentocacheMicros.p99} (${signed(l2k(s).bentocacheOverheadPct.p50)}/${signed(l2k(s).bentocacheOverheadPct.p99)})`,
-    '-',
-  ]),
-  ...(['1KB', '100KB'] as const).map((s): [string, string, string, string] => [
-    `L2 hit, per-round p50 overhead vs raw (${s}): median [q1, q3]`,
-    rr(l2k(s).perRoundP50OverheadPct.dbsage),
-    rr(l2k(s).perRoundP50OverheadPct.bentocache),
-    '-',
-  ]),
+  ...(['1KB', '100KB'] as const).map((s): [string, string, string, string] => {
+    const x = l2k(s);
+    const ov = (lib: string, p: 'p50' | 'p99'): string => signed(x.perRoundOverheadPct[lib][p].median);
+    const cell = (lib: string): string =>
+      `${x.perRoundMicros[lib].p50}/${x.perRoundMicros[lib].p99} (${ov(lib, 'p50')}/${ov(lib, 'p99')})`;
+    return [
+      `L2 hit p50/p99 µs, median of ${x.rounds} rounds (${s}; raw GET+parse ${x.perRoundMicros.raw.p50}/${x.perRoundMicros.raw.p99}, raw vs raw ${ov('raw-2', 'p50')}/${ov('raw-2', 'p99')})`,
+      cell('dbsage'),
+      cell('bentocache'),
+      '-',
+    ];
+  }),
+  ...(['1KB', '100KB'] as const).map((s): [string, string, string, string] => {
+    const x = l2k(s);
+    const cell = (lib: string): string =>
+      `${x.pooledMicros[lib].p50}/${x.pooledMicros[lib].p99} (${signed(x.pooledOverheadPct[lib].p50)}/${signed(x.pooledOverheadPct[lib].p99)})`;
+    return [
+      `L2 hit p50/p99 µs, all ${x.samplesPerContender} samples pooled (${s}; raw ${x.pooledMicros.raw.p50}/${x.pooledMicros.raw.p99}, raw vs raw ${signed(x.pooledOverheadPct['raw-2'].p50)}/${signed(x.pooledOverheadPct['raw-2'].p99)})`,
+      cell('dbsage'),
+      cell('bentocache'),
+      '-',
+    ];
+  }),
   [
     `Miss path p50/p99 µs (raw GET+SET ${r.missPath!.rawGetThenSetMicros.p50}/${r.missPath!.rawGetThenSetMicros.p99})`,
     pp(r.missPath!.dbsageMicros),
@@ -460,12 +402,6 @@ console.log(
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
-function rr(x: { medianPct: number; q1Pct: number; q3Pct: number }): string {
-  return `${signed(x.medianPct)} [${signed(x.q1Pct)}, ${signed(x.q3Pct)}]`;
-}
 function pp(s: { p50: number; p99: number }): string {
   return `${s.p50}/${s.p99}`;
-}
-function signed(n: number): string {
-  return `${n >= 0 ? '+' : ''}${n}%`;
 }
