@@ -2,7 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { UsageError } from '../../errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { fingerprintSql, loadParser } from '../../sql/parser.js';
-import { detectInStream, type NPlusOneRuleOptions, type StreamEvent } from '../n-plus-one/detect-stream.js';
+import {
+  DEFAULT_N_PLUS_ONE_RULE,
+  detectInStream,
+  type NPlusOneRuleOptions,
+  type StreamEvent,
+} from '../n-plus-one/detect-stream.js';
 import { type EventStream, findNPlusOneInStreams, type NPlusOneEnvironment } from '../n-plus-one/find-n-plus-one.js';
 import type { NPlusOneLink } from '../n-plus-one/link.js';
 import { resolveLink } from '../n-plus-one/resolve-link.js';
@@ -278,11 +283,10 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     store: RequestStore,
     text: string,
     params: readonly unknown[] | null,
-    startedAt: number,
+    duration: number,
     result: unknown,
   ): void => {
     if (store.ended) return;
-    const duration = performance.now() - startedAt;
     store.queryMillis += duration;
     if (store.events.length >= maxEvents) store.events.shift();
     const rows = (result as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? null;
@@ -299,7 +303,12 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   const endRequest = (store: RequestStore): void => {
     store.ended = true;
     const hits: RuntimeNPlusOne[] = [];
-    if (nPlusOneEnabled && store.events.length >= (rule.minRepeats ?? 5) + 1) {
+    // the children's total is at most all the request's query time: most requests are ruled out here
+    if (
+      nPlusOneEnabled &&
+      store.events.length >= (rule.minRepeats ?? DEFAULT_N_PLUS_ONE_RULE.minRepeats) + 1 &&
+      store.queryMillis >= (rule.minTotalMillis ?? DEFAULT_N_PLUS_ONE_RULE.minTotalMillis)
+    ) {
       for (const hit of detectInStream(store.events, rule)) {
         let link: NPlusOneLink | null = null;
         let rewrite: NPlusOneRewrite | null = null;
@@ -414,6 +423,11 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   // --------------------------------------------------------------------------------------------- node-postgres
   /** Wrapped clients still in the pool (removed on the pool's 'remove' event). */
   const clientStates = new Set<ClientState>();
+  /** The client whose checkout callback is running (pool.query's query follows synchronously). */
+  let acquireFlow: ClientState | undefined;
+  /** The client whose query result callback is running, and the clock read taken for it. */
+  let deliveredState: ClientState | undefined;
+  let deliveredAt = 0;
   const wrapClient = (client: WrappedClient): ClientState => {
     const existing = client[STATE];
     if (existing) return existing;
@@ -432,27 +446,36 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       const cb = typeof values === 'function' ? values : callback;
       const params: unknown[] | null =
         (typeof values === 'function' || values === undefined ? config.values : values) ?? null;
-      const t0 = performance.now();
+      // pool.query: the connection was acquired in this same synchronous flow, that clock read serves
+      const t0 = acquireFlow === state ? state.t0 : performance.now();
       if (typeof cb === 'function') {
         return original.call(
           this,
           config,
           typeof values === 'function' ? undefined : values,
           (err: unknown, res: unknown) => {
-            record(store, text, params, t0, err ? undefined : res);
+            const end = performance.now();
+            record(store, text, params, end - t0, err ? undefined : res);
             if (continuation) enter(store);
-            cb(err, res);
+            // pool.query releases the connection inside this callback: the release reuses this clock read
+            deliveredState = state;
+            deliveredAt = end;
+            try {
+              cb(err, res);
+            } finally {
+              deliveredState = undefined;
+            }
           },
         );
       }
       return (original.call(this, config, values) as Promise<unknown>).then(
         (res) => {
-          record(store, text, params, t0, res);
+          record(store, text, params, performance.now() - t0, res);
           if (continuation) enter(store);
           return res;
         },
         (err: unknown) => {
-          record(store, text, params, t0, undefined);
+          record(store, text, params, performance.now() - t0, undefined);
           if (continuation) enter(store);
           throw err;
         },
@@ -481,8 +504,8 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       client: PgClientLike | undefined,
       stack: Error | null,
       store: RequestStore | undefined,
-    ): void => {
-      if (!client) return;
+    ): ClientState | undefined => {
+      if (!client) return undefined;
       const now = performance.now();
       const w = now - t0;
       wait.add(w);
@@ -493,13 +516,14 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       state.stack = stack;
       state.store = store;
       sample();
+      return state;
     };
     const onRelease = (_err: unknown, client: WrappedClient) => {
       const state = client[STATE];
       if (state === undefined || !state.out) return;
       state.out = false;
       state.store = undefined;
-      const held = performance.now() - state.t0;
+      const held = (deliveredState === state ? deliveredAt : performance.now()) - state.t0;
       if (held >= longMillis) {
         longCheckouts.push({ heldMillis: held, stack: cleanStack(state.stack), releasedAt: Date.now() });
         if (longCheckouts.length > 100) longCheckouts.shift();
@@ -523,18 +547,17 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       const store = continuation ? continuationStore() : undefined;
       if (typeof cb === 'function') {
         return originalConnect.call(this, (err: unknown, client: PgClientLike, release: unknown) => {
-          if (!err) acquired(t0, client, stack, store);
-          if (store === undefined) {
-            cb(err, client, release);
-            return;
-          }
+          const state = err ? undefined : acquired(t0, client, stack, store);
+          const previousFlow = acquireFlow;
           // the pool may hand the connection over while another request's result is being delivered
           const previous = current;
-          current = store;
+          if (store !== undefined) current = store;
+          acquireFlow = state;
           try {
             cb(err, client, release);
           } finally {
-            current = previous;
+            if (store !== undefined) current = previous;
+            acquireFlow = previousFlow;
           }
         });
       }
@@ -597,7 +620,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       if (store === undefined) return originalQuery.call(this, query, params, opts);
       const t0 = performance.now();
       return originalQuery.call(this, query, params, opts).then((res) => {
-        record(store, query, params ?? null, t0, res);
+        record(store, query, params ?? null, performance.now() - t0, res);
         return res;
       });
     } as PGliteLike['query'];
@@ -607,7 +630,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       if (store === undefined) return originalExec.call(this, query, opts);
       const t0 = performance.now();
       return originalExec.call(this, query, opts).then((res) => {
-        record(store, query, null, t0, res[res.length - 1]);
+        record(store, query, null, performance.now() - t0, res[res.length - 1]);
         return res;
       });
     } as PGliteLike['exec'];
