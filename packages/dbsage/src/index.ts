@@ -1,4 +1,5 @@
 export * from './catalog/index.js';
+export * from './doctor/index.js';
 export * from './engines/postgres/index.js';
 export * from './errors.js';
 export * from './findings/index.js';
