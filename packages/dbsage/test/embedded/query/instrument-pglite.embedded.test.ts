@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/errors.js';
 import { instrument, type RequestReport, type RuntimeNPlusOne } from '../../../src/instrument.js';
 import { loadParser } from '../../../src/sql/parser.js';
 
@@ -92,5 +93,10 @@ describe('instrument(PGlite): request scoping and the N+1 rule', () => {
     after.restore();
     await db.query('SELECT 1');
     expect(reports).toHaveLength(2);
+  });
+
+  it("the default scope is AsyncLocalStorage here; 'continuation' needs a node-postgres pool", () => {
+    // PGlite answers in-process, not from one I/O callback per connection: a continuation cannot be told apart
+    expect(() => instrument(db, { scope: 'continuation' })).toThrow(UsageError);
   });
 });

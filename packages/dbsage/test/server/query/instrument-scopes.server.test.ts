@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
@@ -92,17 +93,151 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
     }
   });
 
-  it("'als' (default) still reports the loop; an unknown scope is a usage error", async () => {
+  it("'als' reports the loop and follows timers; an unknown scope is a usage error", async () => {
     const hits: RuntimeNPlusOne[] = [];
-    const inst = instrument(pool, { nPlusOne: { minTotalMillis: 0 }, onNPlusOne: (h) => hits.push(h) });
+    const reports: RequestReport[] = [];
+    const inst = instrument(pool, {
+      scope: 'als',
+      nPlusOne: { minTotalMillis: 0 },
+      onNPlusOne: (h) => hits.push(h),
+      onRequestEnd: (r) => reports.push(r),
+    });
     try {
       await inst.runInRequest(loop, { name: 'GET /x' });
       expect(hits).toHaveLength(1);
       expect(hits[0]).toMatchObject({ request: 'GET /x', count: 8 });
+      await inst.runInRequest(afterTimer, { name: 'GET /timer' });
+      expect(reports[1]).toMatchObject({ name: 'GET /timer', queries: 2 });
     } finally {
       inst.restore();
     }
     // biome-ignore lint/suspicious/noExplicitAny: an invalid value on purpose
     expect(() => instrument(pool, { scope: 'thread' as any })).toThrow(UsageError);
+  });
+
+  /** One query, a timer, one more query. */
+  async function afterTimer(): Promise<void> {
+    await pool.query('SELECT 1');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await pool.query('SELECT 2');
+  }
+
+  /** A request that awaits in-memory async work before its first query (no I/O in between). */
+  async function cachedThenLoop(): Promise<void> {
+    await Promise.resolve();
+    await (async () => 'from a cache')();
+    await loop();
+  }
+
+  /** The loop through one checked-out connection. */
+  async function checkoutLoop(): Promise<void> {
+    const client = await pool.connect();
+    try {
+      const authors = (await client.query<{ id: number }>('SELECT id, name FROM authors ORDER BY id')).rows;
+      for (const a of authors) await client.query('SELECT id, title FROM books WHERE author_id = $1', [a.id]);
+    } finally {
+      client.release();
+    }
+  }
+
+  it("default ('continuation' on Node < 24, no async hook): concurrent requests on a saturated pool are kept apart", async () => {
+    const hits: RuntimeNPlusOne[] = [];
+    const reports: RequestReport[] = [];
+    const inst = instrument(pool, {
+      nPlusOne: { minTotalMillis: 0 },
+      onNPlusOne: (h) => hits.push(h),
+      onRequestEnd: (r) => reports.push(r),
+    });
+    try {
+      // 6 requests on a pool of 3: connections are handed from one request to another while results arrive
+      const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+      await Promise.all(names.map((name) => inst.runInRequest(loop, { name })));
+      expect(reports.map((r) => [r.name, r.queries]).sort()).toEqual(names.map((n) => [n, 9]));
+      expect(hits.map((h) => [h.request, h.count]).sort()).toEqual(names.map((n) => [n, 8]));
+      expect(inst.stats().peakWaiting).toBeGreaterThan(0);
+    } finally {
+      inst.restore();
+    }
+  });
+
+  it('continuation: in-memory awaits before the first query, checked-out connections, mixed with other requests', async () => {
+    const hits: RuntimeNPlusOne[] = [];
+    const reports: RequestReport[] = [];
+    const inst = instrument(pool, {
+      scope: 'continuation',
+      nPlusOne: { minTotalMillis: 0 },
+      onNPlusOne: (h) => hits.push(h),
+      onRequestEnd: (r) => reports.push(r),
+    });
+    try {
+      await inst.runInRequest(cachedThenLoop, { name: 'cached' });
+      expect(reports[0]).toMatchObject({ name: 'cached', queries: 9 });
+      await Promise.all([
+        inst.runInRequest(checkoutLoop, { name: 'checkout' }),
+        inst.runInRequest(loop, { name: 'pool-1' }),
+        inst.runInRequest(loop, { name: 'pool-2' }),
+        // queries outside any request, from another callback, interleaved with the requests' results: not grouped
+        // (code that runs in the very callback that started a request counts as that request until its first I/O)
+        new Promise((resolve) => setImmediate(() => resolve(loop()))),
+      ]);
+      expect(
+        reports
+          .slice(1)
+          .map((r) => [r.name, r.queries])
+          .sort(),
+      ).toEqual([
+        ['checkout', 9],
+        ['pool-1', 9],
+        ['pool-2', 9],
+      ]);
+      expect(hits.map((h) => h.request).sort()).toEqual(['cached', 'checkout', 'pool-1', 'pool-2']);
+      expect(inst.stats().queries).toBe(45);
+    } finally {
+      inst.restore();
+    }
+  });
+
+  it('continuation: middleware() scopes an HTTP-style request until the response finishes', async () => {
+    const reports: RequestReport[] = [];
+    const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
+    try {
+      const res = new EventEmitter();
+      await new Promise<void>((resolve) => {
+        inst.middleware()({ method: 'GET', url: '/authors?page=1' }, res, () => {
+          void cachedThenLoop().then(() => {
+            res.emit('finish');
+            resolve();
+          });
+        });
+      });
+      expect(reports).toEqual([expect.objectContaining({ name: 'GET /authors', queries: 9 })]);
+    } finally {
+      inst.restore();
+    }
+  });
+
+  it('continuation: after a timer the request is no longer current (documented); the timer does not inherit it', async () => {
+    const reports: RequestReport[] = [];
+    const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
+    try {
+      await inst.runInRequest(afterTimer, { name: 'GET /timer' });
+      // the query after the timer is counted for pool health, not attributed
+      expect(reports).toEqual([expect.objectContaining({ name: 'GET /timer', queries: 1 })]);
+      expect(inst.stats().queries).toBe(2);
+      // a timer set while a request's result was being handled does not run in that request
+      let inTimer: Promise<unknown> | undefined;
+      await inst.runInRequest(
+        async () => {
+          await pool.query('SELECT 1');
+          inTimer = new Promise((resolve) => setTimeout(() => resolve(pool.query('SELECT 3')), 0));
+          await pool.query('SELECT 2');
+        },
+        { name: 'GET /spawn' },
+      );
+      await inTimer;
+      expect(reports[1]).toMatchObject({ name: 'GET /spawn', queries: 2 });
+    } finally {
+      inst.restore();
+    }
   });
 });
