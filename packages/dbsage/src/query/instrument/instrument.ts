@@ -104,8 +104,10 @@ export interface InstrumentOptions {
    *   and of each of its query results run (the `await`s that follow, up to the next I/O). This covers request code
    *   that awaits queries, directly or through async functions, `Promise.all` included. Not covered: queries
    *   issued after the request awaited other I/O (a timer, a stream, another client) — they are not attributed
-   *   (pool health still counts them); and requests started within the same callback share the continuation until
-   *   their first query. Use `'als'` or the application's own context for those.
+   *   (pool health still counts them); and code that runs in the same callback after a request started (or after
+   *   one of its results arrived) counts as that request until the callback's microtasks have run, so two requests
+   *   started in one callback are told apart only from their first query on. Use `'als'` or the application's own
+   *   context for those. Cost: a variable read per checkout, one promise reaction and one tick per query result.
    * - `'als'`: dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`: follows every async hop.
    *   On Node < 24 an enabled AsyncLocalStorage runs hooks on every promise and native async resource the process
    *   creates, inside requests or not, and promise code stays slower even after it is disabled again: measured
