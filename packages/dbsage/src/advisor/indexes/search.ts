@@ -14,7 +14,13 @@ import { columnsIn, type WorkloadEvaluator } from './evaluator.js';
  *    marginal gain fell below the threshold (another index now serves its statements), swap a chosen index for an
  *    unchosen one on the same table when that improves the objective, then extend again with the freed budget.
  *
- * 3. Budget fill, only under an explicit storage budget: the threshold of steps 1–2 keeps the advisor from proposing
+ * 3. Knapsack guard: greedy by benefit per byte can fill the budget with small indexes of good ratio and leave no
+ *    room for one large index worth more than all of them — the classic failure of ratio greedy for the knapsack
+ *    problem, mended by also considering the single most valuable item (Kellerer, Pferschy, Pisinger, "Knapsack
+ *    Problems", Springer 2004, §2.1: the better of the two is at least half the optimum). So the search is run a
+ *    second time from the single index with the largest gain that fits alone (when the first run did not keep it)
+ *    and the better of the two final sets is returned: the anytime "keep the best configuration seen" of DTA.
+ * 4. Budget fill, only under an explicit storage budget: the threshold of steps 1–2 keeps the advisor from proposing
  *    indexes of negligible value on its own, but a budget states how much storage the user means to spend. Extend
  *    itself stops only when no candidate that fits improves the cost any more (Schlosser et al., Algorithm 1), so
  *    once steps 1–2 are done the leftover budget is filled by the same greedy moves with the threshold lowered to a
@@ -60,7 +66,7 @@ export interface SearchOptions {
 
 /** One accepted move, in order. */
 export interface SearchStep {
-  action: 'add' | 'replace' | 'drop' | 'swap';
+  action: 'add' | 'replace' | 'drop' | 'swap' | 'seed';
   candidateId: string;
   replaced?: string;
   gain: number;
@@ -128,6 +134,8 @@ export async function searchIndexes(
   let filling = false;
   const fillFloor = (options.fillMinGainFraction ?? 0.0001) * total;
   let timedOut = false;
+  /** The add move of the first pass from the empty set with the largest gain (the knapsack guard's seed). */
+  let bestSingle: { id: string; gain: number } | null = null;
   let config: string[] = [];
   let current = await ev.objective(config);
   const sizeOf = (c: readonly string[]) => c.reduce((a, id) => a + ev.size(id), 0);
@@ -219,6 +227,8 @@ export async function searchIndexes(
             bestRejectedGain = Math.max(bestRejectedGain, gain);
             continue;
           }
+          if (config.length === 0 && !mv.replaced && !filling && (!bestSingle || gain > bestSingle.gain))
+            bestSingle = { id, gain };
           const added = Math.max(8192, sizeOf(mv.next) - sizeOf(config));
           const ratio = gain / added;
           if (!best || ratio > best.ratio || (ratio === best.ratio && id < best.id)) {
@@ -247,55 +257,98 @@ export async function searchIndexes(
     }
   };
 
-  await extend();
-  // Local search: drop, swap, extend again, until nothing improves or time is up.
-  for (let round = 0; round < 5 && !timeUp(); round++) {
-    let improved = false;
-    for (const x of [...config]) {
-      if (timeUp()) break;
-      const without = config.filter((y) => y !== x);
-      const value = await ev.objective(without);
-      if (current - value < minGainAt(current) && !indexOnlyWidened.has(x)) {
-        config = without;
-        steps.push({ action: 'drop', candidateId: x, gain: value - current, sizeBytes: ev.size(x), objective: value });
-        current = value;
-        improved = true;
-      }
+  /** Extend, then local search (drop, swap, extend again) until nothing improves or time is up, then the fill. */
+  const pipeline = async (): Promise<void> => {
+    await extend();
+    await localSearch();
+    if (options.budgetBytes !== null && (options.fillMinGainFraction ?? 0.0001) > 0 && !timeUp()) {
+      filling = true;
+      await extend();
+      filling = false;
     }
-    for (const x of [...config]) {
-      if (timeUp()) break;
-      const cx = candidates.get(x)!;
-      for (const id of ids) {
-        if (config.includes(id)) continue;
-        const c = candidates.get(id)!;
-        if (c.table !== cx.table || c.schema !== cx.schema || ev.size(id) === 0) continue;
-        const next = [...config.filter((y) => y !== x), id];
-        if (!fits(next)) continue;
-        const value = await ev.objective(next);
-        if (value - current >= minGainAt(current) && writeCheck(id, value - current)) {
+  };
+  const localSearch = async (): Promise<void> => {
+    for (let round = 0; round < 5 && !timeUp(); round++) {
+      let improved = false;
+      for (const x of [...config]) {
+        if (timeUp()) break;
+        const without = config.filter((y) => y !== x);
+        const value = await ev.objective(without);
+        if (current - value < minGainAt(current) && !indexOnlyWidened.has(x)) {
+          config = without;
           steps.push({
-            action: 'swap',
-            candidateId: id,
-            replaced: x,
+            action: 'drop',
+            candidateId: x,
             gain: value - current,
-            sizeBytes: ev.size(id),
+            sizeBytes: ev.size(x),
             objective: value,
           });
-          config = next;
           current = value;
           improved = true;
-          break;
         }
       }
+      for (const x of [...config]) {
+        if (timeUp()) break;
+        const cx = candidates.get(x)!;
+        for (const id of ids) {
+          if (config.includes(id)) continue;
+          const c = candidates.get(id)!;
+          if (c.table !== cx.table || c.schema !== cx.schema || ev.size(id) === 0) continue;
+          const next = [...config.filter((y) => y !== x), id];
+          if (!fits(next)) continue;
+          const value = await ev.objective(next);
+          if (value - current >= minGainAt(current) && writeCheck(id, value - current)) {
+            steps.push({
+              action: 'swap',
+              candidateId: id,
+              replaced: x,
+              gain: value - current,
+              sizeBytes: ev.size(id),
+              objective: value,
+            });
+            config = next;
+            current = value;
+            improved = true;
+            break;
+          }
+        }
+      }
+      const before = config.length;
+      await extend();
+      if (!improved && config.length === before) break;
     }
-    const before = config.length;
-    await extend();
-    if (!improved && config.length === before) break;
-  }
-  if (options.budgetBytes !== null && (options.fillMinGainFraction ?? 0.0001) > 0 && !timeUp()) {
-    filling = true;
-    await extend();
-    filling = false;
+  };
+  await pipeline();
+  // The knapsack guard (step 3): a second run from the most valuable single index, when the first dropped it.
+  const seed = bestSingle as { id: string; gain: number } | null;
+  if (seed && !config.includes(seed.id) && !timeUp()) {
+    const first = {
+      config,
+      current,
+      steps: steps.length,
+      belowThreshold: new Set(belowThreshold),
+      indexOnlyWidened: new Set(indexOnlyWidened),
+    };
+    config = [seed.id];
+    current = await ev.objective(config);
+    belowThreshold.clear();
+    steps.push({
+      action: 'seed',
+      candidateId: seed.id,
+      gain: current,
+      sizeBytes: ev.size(seed.id),
+      objective: current,
+    });
+    await pipeline();
+    if (current <= first.current) {
+      config = first.config;
+      current = first.current;
+      steps.length = first.steps;
+      belowThreshold.clear();
+      for (const id of first.belowThreshold) belowThreshold.add(id);
+      indexOnlyWidened.clear();
+      for (const id of first.indexOnlyWidened) indexOnlyWidened.add(id);
+    }
   }
   // Order by marginal value for the cumulative curve: greedily, the index adding most objective first.
   const ordered: string[] = [];

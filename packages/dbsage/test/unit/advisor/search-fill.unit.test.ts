@@ -83,3 +83,35 @@ describe('budget fill of the index search', () => {
     expect(r.chosen).toEqual([]);
   });
 });
+
+describe('knapsack guard of the index search', () => {
+  // Ratio greedy takes the two small indexes first (best gain per byte), after which the large one, worth more
+  // than both together, no longer fits.
+  const big = btree('lineitem', 'l_orderkey');
+  const s1 = btree('orders', 'o_custkey');
+  const s2 = btree('partsupp', 'ps_suppkey');
+  const candidates = new Map([big, s1, s2].map((x) => [x.id, x]));
+  const gains = new Map([
+    [big.id, { gain: 10, size: 90_000 }],
+    [s1.id, { gain: 3, size: 10_000 }],
+    [s2.id, { gain: 3, size: 10_000 }],
+  ]);
+  const options = { timeLimitMillis: 10_000, minGainFraction: 0.002, writeAware: false, budgetBytes: 100_000 };
+
+  it('also searches from the most valuable single index and keeps the better set', async () => {
+    const r = await searchIndexes(fakeEvaluator(gains), candidates, catalog, options);
+    expect(r.objective).toBe(13);
+    expect(r.chosen[0]).toBe(big.id);
+    expect(r.chosen).toHaveLength(2);
+    expect(r.steps.some((s) => s.action === 'seed' && s.candidateId === big.id)).toBe(true);
+  });
+
+  it('keeps the first set when the second run is not better', async () => {
+    const flat = new Map(gains);
+    flat.set(big.id, { gain: 5, size: 95_000 }); // alone it fills the budget, and is worth less than the pair
+    const r = await searchIndexes(fakeEvaluator(flat), candidates, catalog, options);
+    expect(new Set(r.chosen)).toEqual(new Set([s1.id, s2.id]));
+    expect(r.objective).toBe(6);
+    expect(r.steps.some((s) => s.action === 'seed')).toBe(false);
+  });
+});
