@@ -1,5 +1,17 @@
-import { deparseSync } from 'pgsql-deparser';
+import { createRequire } from 'node:module';
 import type { AstNode } from '../sql/parser.js';
+
+type Deparse = (node: never, options: object) => string;
+let deparseSync: Deparse | undefined;
+
+/**
+ * pgsql-deparser, loaded on first use: most runs deparse nothing (only findings that show an expression do),
+ * and loading it is a visible share of `dbsage lint`'s start-up.
+ */
+function deparser(): Deparse {
+  deparseSync ??= (createRequire(import.meta.url)('pgsql-deparser') as { deparseSync: Deparse }).deparseSync;
+  return deparseSync;
+}
 
 /**
  * Small readers over libpg-query's JSON AST used by the replay and the rules. The JSON omits default values
@@ -54,7 +66,7 @@ export function stringConst(node: AstNode | undefined): string | undefined {
 export function exprText(node: AstNode | undefined): string {
   if (!node) return '';
   try {
-    return deparseSync(node as never, {}).trim();
+    return deparser()(node as never, {}).trim();
   } catch {
     return '?';
   }

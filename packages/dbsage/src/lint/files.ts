@@ -24,7 +24,12 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+let naturalOrder: Intl.Collator | undefined;
+/** Natural order of file names (created on first use: building an ICU collator is slow at start-up). */
+function collator(): Intl.Collator {
+  naturalOrder ??= new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+  return naturalOrder;
+}
 
 /** Flyway order: versioned `V1_2__x` by numeric version parts, then repeatable `R__` files by name. */
 function flywayKey(path: string): [number, number[], string] {
@@ -42,7 +47,7 @@ function compareFlyway(a: string, b: string): number {
     const d = (va[i] ?? 0) - (vb[i] ?? 0);
     if (d !== 0) return d;
   }
-  return collator.compare(na, nb);
+  return collator().compare(na, nb);
 }
 
 /** The files to lint, absolute, in run order, with their display paths (relative to `cwd`). */
@@ -70,7 +75,7 @@ export function collectFiles(
       ? files.sort((a, b) =>
           options.preset.order === 'flyway'
             ? compareFlyway(display(a), display(b))
-            : collator.compare(display(a), display(b)),
+            : collator().compare(display(a), display(b)),
         )
       : files;
     for (const f of sorted) {

@@ -1,11 +1,12 @@
 import type { SqlSyntaxError } from '../errors.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
-import { statementChunks, type TextRange } from '../sql/chunks.js';
-import { ParseWorker, type WorkerParse } from '../sql/parse-worker.js';
+import type { TextRange } from '../sql/chunks.js';
+import type { WorkerParse } from '../sql/parse-worker.js';
 import { ByteIndex, loadParser, parseRaw } from '../sql/parser.js';
-import { LineIndex, type SqlStatement, splitSql, splitSqlRange, statementsOfParse } from '../sql/split.js';
+import { LineIndex, type SqlStatement, splitSqlRange, statementsOfParse } from '../sql/split.js';
 import { stringConst } from './ast.js';
+import { lintedText, type ParseAhead, startParse } from './parse-ahead.js';
 import { PRESETS, type PresetId, type TransactionMode } from './presets.js';
 import { applyStatement, type Locate } from './replay.js';
 import type {
@@ -96,30 +97,24 @@ function initialTx(mode: TransactionMode, statements: number, previous?: TxState
 }
 
 /**
- * Inputs at least this large (in characters, all files together) are parsed in a worker thread, chunk by chunk,
- * while the main thread lints the chunks already parsed. Below it a worker costs more than it saves.
- */
-export const PARALLEL_PARSE_MIN_CHARS = 128 * 1024;
-/** Chunk size for the worker (characters); the first chunk is smaller so linting starts early. */
-const CHUNK_CHARS = 48 * 1024;
-const FIRST_CHUNK_CHARS = 12 * 1024;
-
-/**
  * Lints sources (loads the parser first). Large inputs are parsed in a worker thread in chunks that end at
  * statement boundaries, overlapping the parse with the lint; the findings are the same as
- * {@link lintSourcesSync}'s.
+ * {@link lintSourcesSync}'s. `ahead` is a parse the caller already started with {@link startParse} (the CLI
+ * starts it before it loads the linter); it is used for the texts it holds, and the caller closes it.
  */
-export async function lintSources(sources: readonly LintSource[], options: LintOptions = {}): Promise<LintResult> {
+export async function lintSources(
+  sources: readonly LintSource[],
+  options: LintOptions = {},
+  ahead?: ParseAhead,
+): Promise<LintResult> {
   await loadParser();
-  let chars = 0;
-  for (const s of sources) chars += s.text.length;
-  if (chars < PARALLEL_PARSE_MIN_CHARS) return lintSourcesSync(sources, options);
-  const worker = ParseWorker.start();
-  if (!worker) return lintSourcesSync(sources, options);
+  if (ahead) return lintSourcesParallel(sources, options, ahead);
+  const started = startParse(sources, PRESETS[options.preset ?? 'plain']);
+  if (!started) return lintSourcesSync(sources, options);
   try {
-    return await lintSourcesParallel(sources, options, worker);
+    return await lintSourcesParallel(sources, options, started);
   } finally {
-    await worker.close();
+    await started.close();
   }
 }
 
@@ -132,18 +127,14 @@ interface Batch {
 async function lintSourcesParallel(
   sources: readonly LintSource[],
   options: LintOptions,
-  worker: ParseWorker,
+  ahead: ParseAhead,
 ): Promise<LintResult> {
   const run = new LintRun(sources, options);
-  // Every chunk of every file goes to the worker up front; the worker answers in order.
-  const plans = sources.map((source) => {
-    const text = run.textOf(source);
-    const chunks = statementChunks(text, CHUNK_CHARS, FIRST_CHUNK_CHARS);
-    const parses = chunks.map((c) => worker.parse(text.slice(c.start, c.end)));
-    return { source, text, chunks, parses };
-  });
+  // Every chunk of every file goes to the worker up front (unless already sent); the worker answers in order.
+  const plans = sources.map((source) => ({ source, ...ahead.plan(run.textOf(source)) }));
   for (const plan of plans) {
-    const batches = fileBatches(plan.source.file, plan.text, plan.chunks, plan.parses);
+    const lines = new LineIndex(plan.text);
+    const batches = fileBatches(plan.source.file, plan.text, lines, plan.chunks, plan.parses);
     // The transaction mode `per-file-if-multiple` needs to know whether the file has more than one statement.
     const first: Batch[] = [];
     let count = 0;
@@ -157,7 +148,7 @@ async function lintSourcesParallel(
       first.push(next.value);
       count += next.value.statements.length;
     }
-    const file = run.beginFile(plan.source, plan.text, count);
+    const file = run.beginFile(plan.source, plan.text, count, lines);
     for (const batch of first) file.batch(batch);
     if (!done) for await (const batch of batches) file.batch(batch);
     file.end();
@@ -173,10 +164,10 @@ async function lintSourcesParallel(
 async function* fileBatches(
   file: string,
   text: string,
+  lines: LineIndex,
   chunks: readonly TextRange[],
   parses: readonly Promise<WorkerParse>[],
 ): AsyncGenerator<Batch> {
-  const lines = new LineIndex(text);
   let byteBase = 0;
   let index = 0;
   for (const [k, chunk] of chunks.entries()) {
@@ -199,8 +190,9 @@ export function lintSourcesSync(sources: readonly LintSource[], options: LintOpt
   const run = new LintRun(sources, options);
   for (const source of sources) {
     const text = run.textOf(source);
-    const split = splitSql(text, source.file);
-    const file = run.beginFile(source, text, split.statements.length);
+    const lines = new LineIndex(text);
+    const split = splitSqlRange(text, { start: 0, end: text.length }, { file: source.file, lines, byteBase: 0 });
+    const file = run.beginFile(source, text, split.statements.length, lines);
     file.batch(split);
     file.end();
   }
@@ -289,21 +281,15 @@ class LintRun {
 
   /** The text of a source that is linted (a preset's down-migration section cut off). */
   textOf(source: LintSource): string {
-    const marker = this.#preset.downMarker;
-    if (marker) {
-      const m = marker.exec(source.text);
-      if (m) return source.text.slice(0, m.index);
-    }
-    return source.text;
+    return lintedText(source.text, this.#preset);
   }
 
   /** Starts a file; `statementCount` only needs to be exact up to 2 (the transaction modes ask "more than one?"). */
-  beginFile(source: LintSource, text: string, statementCount: number): FileRun {
+  beginFile(source: LintSource, text: string, statementCount: number, lines: LineIndex): FileRun {
     const model = this.#model;
     const mode = this.#mode;
     const findings = this.#findings;
     this.#sourceTexts.set(source.file, source.text);
-    const lines = new LineIndex(text);
     const report = !source.history;
     /** Syntax errors go before the file's other findings, wherever in the file they were found. */
     let errorsAt = findings.length;

@@ -15,6 +15,8 @@ export interface TextRange {
   end: number;
 }
 
+/** The characters the scan stops at: quotes, dollar, comment starts, parentheses, semicolon. */
+const SPECIAL = /[;'"$\-/()]/g;
 const SEMICOLON = 59;
 const QUOTE = 39;
 const DOUBLE_QUOTE = 34;
@@ -66,6 +68,10 @@ export function statementChunks(text: string, targetChars: number, firstChars = 
   let depth = 0;
   let i = 0;
   while (i < n) {
+    // Jump to the next character that can matter (a native scan; most of a migration is plain words).
+    SPECIAL.lastIndex = i;
+    if (!SPECIAL.test(text)) break;
+    i = SPECIAL.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       // E'…' (and e'…') strings take backslash escapes; every other string only doubles quotes.

@@ -2,8 +2,11 @@ import { ByteIndex, scanSql } from '../../sql/parser.js';
 import { identifierBytes } from '../ast.js';
 import type { RuleReport, StatementRule } from '../rule.js';
 
-/** Candidate words (22+ characters can exceed 63 bytes in UTF-8) and quoted identifiers. */
-const CANDIDATES = /[A-Za-z0-9_$\u0080-\uffff]{22,}|"[^"]{22,}"/g;
+/**
+ * Candidate words (22+ characters can exceed 63 bytes in UTF-8) and quoted identifiers. The lookbehind makes a
+ * word match only from its first character, so the scan stays linear instead of retrying inside every word.
+ */
+const CANDIDATES = /(?<![A-Za-z0-9_$\u0080-\uffff])[A-Za-z0-9_$\u0080-\uffff]{22,}|"[^"]{22,}"/g;
 
 /** Cheap pre-check before running the scanner: some candidate is longer than 63 bytes. */
 function mayHaveLongIdentifier(text: string): boolean {

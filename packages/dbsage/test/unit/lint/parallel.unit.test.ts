@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lintSources, lintSourcesSync, PARALLEL_PARSE_MIN_CHARS } from '../../../src/lint/linter.js';
+import { lintSources, lintSourcesSync } from '../../../src/lint/linter.js';
+import { PARALLEL_PARSE_MIN_CHARS } from '../../../src/lint/parse-ahead.js';
 import { statementChunks } from '../../../src/sql/chunks.js';
 import { loadParser } from '../../../src/sql/parser.js';
 import { splitSql } from '../../../src/sql/split.js';
