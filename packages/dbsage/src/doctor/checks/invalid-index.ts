@@ -2,8 +2,8 @@ import { qualifiedName, quoteIdent } from '../../engines/postgres/quote.js';
 import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { climb, maxSeverity } from '../severity.js';
-import { USER_SCHEMAS } from '../sources.js';
-import { query } from '../state.js';
+import { indexShapes, USER_SCHEMAS } from '../sources.js';
+import { doctorState, query } from '../state.js';
 import { formatBytes } from '../units.js';
 
 /**
@@ -25,6 +25,9 @@ export const invalidIndex = defineCheck({
     },
   },
   async run(ctx, o) {
+    // In a monitoring session validity is in the index shapes (kept while the catalog is unchanged): with no
+    // invalid index there is nothing to look up. A one-off run asks the server directly.
+    if (doctorState(ctx).cache && !(await indexShapes(ctx)).some((i) => !i.valid)) return [];
     const rows = await query<Record<string, unknown>>(
       ctx,
       `SELECT n.nspname AS schema, t.relname AS table_name, c.relname AS name, i.indisunique AS is_unique,
