@@ -275,6 +275,7 @@ export async function adviseIndexes(
       timeLimitMillis: o.timeLimitMillis ?? 60_000,
       minGainFraction: o.minGainFraction ?? 0.002,
       fillMinGainFraction: o.fillMinGainFraction ?? 0.0001,
+      fillMinStatementImprovement: o.minImprovement ?? 0.1,
       writeAware: o.writeAware ?? false,
       statementCandidates: new Map([...perStatement].map(([k, v]) => [k, v.candidateIds])),
       deferred,
@@ -458,7 +459,7 @@ function whyEmpty(
     return `every index that would help is larger than what is left of the ${budget ?? 0}-byte budget`;
   if (search.bestRejectedGain > 0) {
     const floor = budget !== null ? (o.fillMinGainFraction ?? 0.0001) : (o.minGainFraction ?? 0.002);
-    return `the best index found saves ${pct(search.bestRejectedGain)} of the workload (${unit}), below the ${(100 * floor).toPrecision(2)} % minimum${budget === null ? ' (a --budget lowers it to use the storage given)' : ''}`;
+    return `the best index found saves ${pct(search.bestRejectedGain)} of the workload (${unit}), below the ${(100 * floor).toPrecision(2)} % minimum${budget === null ? ' (a --budget lowers it to use the storage given)' : `, and makes no statement ${Math.round(100 * (o.minImprovement ?? 0.1))} % cheaper`}`;
   }
   if (search.writeRejected.size > 0)
     return 'the indexes that would help cost the workload’s writes more than they save';

@@ -74,6 +74,34 @@ describe('budget fill of the index search', () => {
     expect([...r.belowThreshold]).toEqual([b.id]);
   });
 
+  it('under a budget also takes a tiny gain that makes one statement at least 10 % cheaper', async () => {
+    // One dominant statement (weight 999 900) and a small one (weight 100) that index c halves: c gains 0.005 % of
+    // the total, under the 0.01 % floor, yet it is real advice for that statement.
+    const small = { id: 'small' };
+    const big = { id: 'big' };
+    const ev = {
+      statements: [big, small],
+      totalWeight: () => 1_000_000,
+      weight: (st: { id: string }) => (st.id === 'big' ? 999_900 : 100),
+      size: () => 8192,
+      objective: async (config: readonly string[]) => (config.includes(c.id) ? 50 : 0),
+      plan: async (st: { id: string }, config: readonly string[]) => ({
+        totalCost: st.id === 'small' && [...config].includes(c.id) ? 50 : 100,
+      }),
+      maintenance: () => ({ cost: 0, breaksHot: [] }),
+      candidateForIndex: () => undefined,
+    } as unknown as WorkloadEvaluator;
+    const r = await searchIndexes(ev, new Map([[c.id, c]]), catalog, { ...base, budgetBytes: 1_000_000 });
+    expect(r.chosen).toEqual([c.id]);
+    expect(r.belowThreshold.has(c.id)).toBe(true);
+    const off = await searchIndexes(ev, new Map([[c.id, c]]), catalog, {
+      ...base,
+      budgetBytes: 1_000_000,
+      fillMinStatementImprovement: 0.6,
+    });
+    expect(off.chosen).toEqual([]);
+  });
+
   it('a zero fill fraction turns the fill off', async () => {
     const r = await searchIndexes(fakeEvaluator(gains), candidates, catalog, {
       ...base,
