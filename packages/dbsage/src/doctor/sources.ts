@@ -7,7 +7,7 @@
 import { parseReloptions } from '../catalog/introspect.js';
 import type { AnalyzerContext } from '../findings/registry.js';
 import { counterDelta, type Snapshot } from './snapshot.js';
-import { catalogMemo, doctorState, memo, query } from './state.js';
+import { catalogMemo, doctorState, memo, query, statsQuery } from './state.js';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -331,14 +331,17 @@ export function tableNeedCondition(needs: readonly TableNeed[]): { sql: string; 
     return `$${params.length}`;
   };
   const parts = needs.map((need) => {
+    // Catalog conditions first, counters last: nested CASEs make the server read a counter only for the tables
+    // the cheaper conditions keep (it does not order the arms of an AND by cost reliably).
     const and: string[] = [];
+    if (need.withStorageOptions) and.push('c.reloptions IS NOT NULL');
+    if (need.minBytes !== undefined) and.push(`${TABLE_BYTES_SQL} >= ${p(need.minBytes)}`);
+    if (need.minSeqScans !== undefined) and.push(`pg_stat_get_numscans(c.oid) >= ${p(need.minSeqScans)}`);
     if (need.minDeadTuples !== undefined) and.push(`pg_stat_get_dead_tuples(c.oid) >= ${p(need.minDeadTuples)}`);
     if (need.minLiveTuples !== undefined) and.push(`pg_stat_get_live_tuples(c.oid) >= ${p(need.minLiveTuples)}`);
     if (need.minUpdates !== undefined) and.push(`pg_stat_get_tuples_updated(c.oid) >= ${p(need.minUpdates)}`);
-    if (need.minSeqScans !== undefined) and.push(`pg_stat_get_numscans(c.oid) >= ${p(need.minSeqScans)}`);
-    if (need.minBytes !== undefined) and.push(`${TABLE_BYTES_SQL} >= ${p(need.minBytes)}`);
-    if (need.withStorageOptions) and.push('c.reloptions IS NOT NULL');
-    return and.length === 0 ? 'true' : `(${and.join(' AND ')})`;
+    if (and.length === 0) return 'true';
+    return `(${and.reduceRight((inner, cond) => `CASE WHEN ${cond} THEN ${inner} ELSE false END`)})`;
   });
   return { sql: parts.length === 0 ? 'false' : parts.join(' OR '), params };
 }
@@ -361,7 +364,7 @@ function rawCandidateTables(ctx: AnalyzerContext, needs: readonly TableNeed[]): 
 }
 
 async function readTables(ctx: AnalyzerContext, condition: string, params: readonly unknown[]): Promise<TableStats[]> {
-  const rows = await query<Row>(
+  const rows = await statsQuery<Row>(
     ctx,
     // The pg_stat_*_tables views aggregate per row over pg_index and join pg_class again; calling the
     // pg_stat_get_* functions they are built on, with the index sums per table read only for the tables the
@@ -483,7 +486,7 @@ export async function tableTotals(ctx: AnalyzerContext): Promise<TableTotals> {
   }
   return memo(ctx, 'table-totals', async () => {
     const r = (
-      await query<Row>(
+      await statsQuery<Row>(
         ctx,
         // One pass over pg_class: the indexes of user tables live in their table's schema, so one scan with a
         // filter per kind sums both without joining pg_index.
@@ -742,7 +745,7 @@ function withNumbers(shape: IndexShape, r: Row | undefined): IndexInfo {
 export function rawIndexes(ctx: AnalyzerContext): Promise<readonly IndexInfo[]> {
   return memo(ctx, 'indexes', async () => {
     const shapes = await indexShapes(ctx);
-    const rows = await query<Row>(
+    const rows = await statsQuery<Row>(
       ctx,
       `SELECT ${INDEX_NUMBERS_SQL}
          FROM pg_index i

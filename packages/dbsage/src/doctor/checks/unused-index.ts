@@ -3,7 +3,7 @@ import { defineCheck } from '../check.js';
 import { makeFinding } from '../make-finding.js';
 import { capSeverity, climb } from '../severity.js';
 import { databaseStats, type IndexShape, indexes, indexShapesByOid, measureIndexes, USER_SCHEMAS } from '../sources.js';
-import { doctorState, query } from '../state.js';
+import { doctorState, statsQuery } from '../state.js';
 import { formatBytes, percent, round } from '../units.js';
 
 /**
@@ -72,7 +72,7 @@ export const unusedIndex = defineCheck({
     } else {
       // Lifetime counters: the server picks the few candidates, instead of shipping every index's numbers.
       // One scan of pg_class (user indexes live in their table's schema); the flags come from the shapes.
-      const rows = await query<{ oid: number }>(
+      const rows = await statsQuery<{ oid: number }>(
         ctx,
         `SELECT c.oid::int8 AS oid
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
