@@ -591,8 +591,9 @@ function windowTables(ctx: AnalyzerContext, key: string, raw: readonly TableStat
  * RENAME writes a new row version (a new xmin) or removes one, so it always changes the version; VACUUM and
  * ANALYZE update relpages and reltuples in place and do not, which is why sizes and row estimates are never
  * cached. `age(xmin) - age('3')` is `3 - xmin` as an int8, stable from run to run, and much cheaper per row than
- * a text cast of the xid (age() of the bootstrap xid 1 is always 2^31 - 1: those rows count as 0). Temporary tables are left out of pg_class, so sessions creating them do not make
- * every run a miss. Read on every run of a session (a few ms); never cached.
+ * a text cast of the xid (age() of the bootstrap xid 1 is always 2^31 - 1: those rows count as 0).
+ * Temporary tables are left out of pg_class (their indexes and constraints still count: a miss, never a wrong
+ * answer). Read on every run of a session (a few ms); never cached.
  */
 export async function catalogVersion(ctx: AnalyzerContext): Promise<string> {
   const part = (table: string, where = '') =>
