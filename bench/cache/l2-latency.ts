@@ -34,6 +34,14 @@ export interface L2Options {
   block?: (size: number) => number;
   warmupRounds?: number;
   progress?: (message: string) => void;
+  /**
+   * More contenders (e.g. another build of the cache, for an A/B of a change): called once per size with the
+   * value to store; returns named read functions and a cleanup.
+   */
+  extra?: (
+    value: unknown,
+    size: number,
+  ) => Promise<{ contenders: [string, () => Promise<unknown>][]; close(): Promise<void> }>;
 }
 
 interface Stat {
@@ -101,6 +109,8 @@ export async function measureL2Hit(o: L2Options): Promise<Record<string, L2SizeR
       ['dbsage', () => ours.get('k')],
       ['bentocache', () => bento.get('k')],
     ];
+    const extra = await o.extra?.(value, size);
+    contenders.push(...(extra?.contenders ?? []));
     for (const [name, f] of contenders) {
       if (JSON.stringify(await f()) !== JSON.stringify(value)) throw new Error(`${name} did not read the value back`);
     }
@@ -167,6 +177,7 @@ export async function measureL2Hit(o: L2Options): Promise<Record<string, L2SizeR
       pooledOverheadPct,
     };
     for (const c of caches) await c.close();
+    await extra?.close();
     raw.disconnect();
     raw2.disconnect();
   }

@@ -14,6 +14,7 @@ import { CacheKeyError, CacheOptionsError } from './errors.js';
 export class KeyLayout {
   readonly namespace: string;
   readonly #prefix: string;
+  readonly #valuePrefix: string;
   /** Pub/sub channel of the namespace's bus. */
   readonly channel: string;
   /** Hash holding the tag epoch and per-tag versions. */
@@ -27,6 +28,7 @@ export class KeyLayout {
     }
     this.namespace = namespace;
     this.#prefix = namespace + ':';
+    this.#valuePrefix = namespace + ':v{';
     this.channel = `${namespace}:bus`;
     this.tagsKey = `${namespace}:t{tags}`;
     this.scanPattern = `${namespace}:*`;
@@ -41,9 +43,10 @@ export class KeyLayout {
     return key.charCodeAt(0) === 0x7d ? `{~${key}}` : `{${key}}`;
   }
 
-  /** Value key. */
+  /** Value key (built without the template of {@link all}: it is on every L2 read). */
   value(key: string): string {
-    return this.#prefix + 'v' + this.#tagged(key);
+    if (key.length === 0) throw new CacheKeyError('Cache keys must be non-empty strings');
+    return key.charCodeAt(0) === 0x7d ? `${this.#valuePrefix}~${key}}` : this.#valuePrefix + key + '}';
   }
 
   /** The four per-key Redis keys: value, lease, waiters, generation (the order the Lua scripts expect). */

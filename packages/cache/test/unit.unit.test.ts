@@ -166,6 +166,7 @@ describe('envelope and keys', () => {
     expect(k.all('user:1')).toEqual(['ns:v{user:1}', 'ns:l{user:1}', 'ns:w{user:1}', 'ns:g{user:1}']);
     expect(k.all('}x')[0]).toBe('ns:v{~}x}');
     expect(() => k.value('')).toThrow(expect.objectContaining({ code: 'E_INVALID_KEY' }));
+    for (const key of ['user:1', '}x', 'a}b{c']) expect(k.value(key)).toBe(k.all(key)[0]);
     expect(() => new KeyLayout('a{b}')).toThrow(expect.objectContaining({ code: 'E_INVALID_OPTION' }));
   });
 
