@@ -11,6 +11,8 @@
  *   scope-none    instrument(pool, { scope: 'none' }): pool health only, runInRequest just runs
  *   app-als       no dbsage; the application scopes each request with its own AsyncLocalStorage.run
  *   external      app-als plus instrument(pool, { scope: appAls }): dbsage reuses the application's context
+ *   paired        bare and default turns back to back in ONE process (order alternating): no process-to-process offset;
+ *                 valid for the default because it enables no async hook (see below)
  *
  * Why one process per variant: once an AsyncLocalStorage (any async hook) has been enabled in a Node 20 process,
  * promise-heavy code stays slower after it is disabled again (measured ≈ +17 % on a plain await loop), so a
@@ -22,7 +24,13 @@
  * for the child's own CPU time (user + system; PostgreSQL excluded), plus client CPU µs per query, the ratio of
  * totals, and the 1/5/15-minute load averages (`uptime`) before and after.
  *
- *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=1000 BENCH_CONCURRENCY=8 BENCH_PER_REQUEST=10)
+ * Why also `paired`: two identical bare processes differ by several percent (which CPU and which PostgreSQL backends
+ * they share, heap layout), more than the effect measured; `bare-b` shows that spread. The paired child removes it
+ * for the default mode, whose turns can share a process with bare turns because it enables no async hook
+ * (Node < 24: the 'continuation' scope; Node ≥ 24: AsyncLocalStorage on V8 continuation data). The hook-enabling
+ * variants (als, app-als, external) are only compared across processes.
+ *
+ *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_CONCURRENCY=8 BENCH_PER_REQUEST=10)
  *   BENCH_VARIANTS=bare,default,bare-b npm run bench:instrument   (a subset; bare is always included)
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -34,12 +42,12 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100_000);
-const ROUND_QUERIES = Number(process.env.BENCH_ROUND_QUERIES ?? 1000);
+const ROUND_QUERIES = Number(process.env.BENCH_ROUND_QUERIES ?? 250);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const PER_REQUEST = Number(process.env.BENCH_PER_REQUEST ?? 10);
-const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 5);
+const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 20);
 const ROUNDS = Math.max(1, Math.round(QUERIES / ROUND_QUERIES));
-const ALL_VARIANTS = ['bare', 'bare-b', 'default', 'als', 'scope-none', 'app-als', 'external'] as const;
+const ALL_VARIANTS = ['bare', 'bare-b', 'default', 'als', 'scope-none', 'app-als', 'external', 'paired'] as const;
 type Variant = (typeof ALL_VARIANTS)[number];
 const VARIANTS: Variant[] = (() => {
   const wanted = process.env.BENCH_VARIANTS?.split(',').map((s) => s.trim()) ?? [...ALL_VARIANTS];
@@ -47,6 +55,10 @@ const VARIANTS: Variant[] = (() => {
   return ['bare', ...(wanted.filter((v) => v !== 'bare') as Variant[])];
 })();
 const SELF = fileURLToPath(import.meta.url);
+/** Development aid: BENCH_PAIRED_SCOPE=none measures the paired child with another hook-free scope. */
+const PAIRED_OPTIONS = process.env.BENCH_PAIRED_SCOPE ? { scope: process.env.BENCH_PAIRED_SCOPE as 'none' } : {};
+/** The variants compared across processes (the paired child reports bare and default turns of its own). */
+const SEPARATE = VARIANTS.filter((v) => v !== 'paired');
 
 type Scope = (fn: () => Promise<void>) => Promise<void>;
 interface RoundResult {
@@ -81,13 +93,40 @@ async function child(variant: Variant, url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
   let nPlusOneReports = 0;
   let requestReports = 0;
+  let attributedQueries = 0;
+  let totalQueries = 0;
   let scope: Scope = (fn) => fn();
   let restore = (): void => undefined;
+  let paired: ((n: number, round: number) => Promise<{ bare: RoundResult; inst: RoundResult }>) | undefined;
   if (variant !== 'bare' && variant !== 'bare-b') {
     // imported only here: the bare processes do not even load dbsage
     const { instrument } = await import('../../packages/dbsage/src/instrument.js');
-    const callbacks = { onNPlusOne: () => nPlusOneReports++, onRequestEnd: () => requestReports++ };
-    if (variant === 'app-als' || variant === 'external') {
+    const callbacks = {
+      onNPlusOne: () => nPlusOneReports++,
+      onRequestEnd: (r: { queries: number }) => {
+        requestReports++;
+        attributedQueries += r.queries;
+      },
+    };
+    if (variant === 'paired') {
+      // bare and default turns in this one process, adjacent, order alternating: valid because the default scope
+      // enables no async hook (Node < 24: 'continuation'; Node ≥ 24: AsyncLocalStorage on continuation data)
+      paired = async (n, r) => {
+        const out = {} as { bare: RoundResult; inst: RoundResult };
+        for (const which of r % 2 === 0 ? (['bare', 'inst'] as const) : (['inst', 'bare'] as const)) {
+          if (which === 'bare') out.bare = await round(pool, n, (fn) => fn());
+          else {
+            const inst = instrument(pool, { ...callbacks, ...PAIRED_OPTIONS });
+            try {
+              out.inst = await round(pool, n, (fn) => inst.runInRequest(fn));
+            } finally {
+              inst.restore();
+            }
+          }
+        }
+        return out;
+      };
+    } else if (variant === 'app-als' || variant === 'external') {
       const appAls = new AsyncLocalStorage<{ id: number }>();
       let id = 0;
       const inst = variant === 'external' ? instrument(pool, { scope: appAls, ...callbacks }) : null;
@@ -104,12 +143,19 @@ async function child(variant: Variant, url: string): Promise<void> {
       restore = () => inst.restore();
     }
   }
-  process.on('message', (msg: { n?: number; stop?: boolean }) => {
+  process.on('message', (msg: { n?: number; round?: number; stop?: boolean }) => {
     if (msg.stop) {
       restore();
       void pool.end().then(() => {
-        process.send!({ done: true, nPlusOneReports, requestReports }, () => process.exit(0));
+        process.send!({ done: true, nPlusOneReports, requestReports, attributedQueries, totalQueries }, () =>
+          process.exit(0),
+        );
       });
+      return;
+    }
+    totalQueries += msg.n!;
+    if (paired) {
+      void paired(msg.n!, msg.round ?? 0).then((r) => process.send!(r));
       return;
     }
     void round(pool, msg.n!, scope).then((r) => process.send!(r));
@@ -157,8 +203,8 @@ function spawnVariant(variant: Variant, url: string): Worker {
 
 let stopping = false;
 
-async function turn(w: Worker, n: number): Promise<RoundResult> {
-  w.proc.send({ n });
+async function turn(w: Worker, n: number, round = 0): Promise<RoundResult> {
+  w.proc.send({ n, round });
   return (await w.next()) as unknown as RoundResult;
 }
 
@@ -190,10 +236,11 @@ function summarize(
   wall: Record<string, number[]>,
   cpu: Record<string, number[]>,
   sys: Record<string, number[]>,
+  variants: readonly string[] = SEPARATE,
 ): Record<string, VariantSummary> {
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const out: Record<string, VariantSummary> = {};
-  for (const v of VARIANTS) {
+  for (const v of variants) {
     const ratios = (x: number[], base: number[]) => x.map((t, i) => (t / base[i]! - 1) * 100);
     out[v] = {
       wallVsBarePct: spread(ratios(wall[v]!, wall.bare!)),
@@ -230,16 +277,25 @@ async function parent(): Promise<void> {
     for (const v of VARIANTS) await workers[v].next(); // ready
     const loadBefore = load();
     for (let w = 0; w < WARMUP_ROUNDS; w++) for (const v of VARIANTS) await turn(workers[v], ROUND_QUERIES);
-    const wall = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]]));
-    const cpu = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]]));
-    const sys = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]]));
+    const series = () =>
+      Object.fromEntries([...VARIANTS, 'paired-bare', 'paired-default'].map((v) => [v, [] as number[]]));
+    const wall = series();
+    const cpu = series();
+    const sys = series();
+    const push = (v: string, res: RoundResult) => {
+      wall[v]!.push(res.wallMillis);
+      cpu[v]!.push(res.cpuMillis);
+      sys[v]!.push(res.sysMillis);
+    };
     for (let r = 0; r < ROUNDS; r++) {
       for (let j = 0; j < VARIANTS.length; j++) {
         const v = VARIANTS[(r + j) % VARIANTS.length]!;
-        const res = await turn(workers[v], ROUND_QUERIES);
-        wall[v]!.push(res.wallMillis);
-        cpu[v]!.push(res.cpuMillis);
-        sys[v]!.push(res.sysMillis);
+        const res = await turn(workers[v], ROUND_QUERIES, r);
+        if (v === 'paired') {
+          const p = res as unknown as { bare: RoundResult; inst: RoundResult };
+          push('paired-bare', p.bare);
+          push('paired-default', p.inst);
+        } else push(v, res);
       }
     }
     const loadAfter = load();
@@ -258,6 +314,14 @@ async function parent(): Promise<void> {
       ),
     );
     const summary = summarize(wall, cpu, sys);
+    const pairedSummary = VARIANTS.includes('paired')
+      ? summarize(
+          { bare: wall['paired-bare']!, default: wall['paired-default']! },
+          { bare: cpu['paired-bare']!, default: cpu['paired-default']! },
+          { bare: sys['paired-bare']!, default: sys['paired-default']! },
+          ['bare', 'default'],
+        )
+      : null;
 
     const fmt = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`;
     const head = [
@@ -269,32 +333,55 @@ async function parent(): Promise<void> {
       'CPU µs/query',
       'of which sys',
     ];
-    const rows = VARIANTS.map((v) => {
-      const s = summary[v]!;
-      return [
-        v,
-        `${fmt(s.wallVsBarePct.median)} [${fmt(s.wallVsBarePct.q1)}, ${fmt(s.wallVsBarePct.q3)}]`,
-        fmt(s.totalWallVsBarePct),
-        `${fmt(s.cpuVsBarePct.median)} [${fmt(s.cpuVsBarePct.q1)}, ${fmt(s.cpuVsBarePct.q3)}]`,
-        fmt(s.totalCpuVsBarePct),
-        s.cpuMicrosPerQuery.toFixed(1),
-        s.sysMicrosPerQuery.toFixed(1),
-      ];
-    });
+    const rowOf = (label: string, s: VariantSummary) => [
+      label,
+      `${fmt(s.wallVsBarePct.median)} [${fmt(s.wallVsBarePct.q1)}, ${fmt(s.wallVsBarePct.q3)}]`,
+      fmt(s.totalWallVsBarePct),
+      `${fmt(s.cpuVsBarePct.median)} [${fmt(s.cpuVsBarePct.q1)}, ${fmt(s.cpuVsBarePct.q3)}]`,
+      fmt(s.totalCpuVsBarePct),
+      s.cpuMicrosPerQuery.toFixed(1),
+      s.sysMicrosPerQuery.toFixed(1),
+    ];
+    const rows = SEPARATE.map((v) => rowOf(v, summary[v]!));
+    if (pairedSummary) {
+      rows.push(rowOf('paired: bare', pairedSummary.bare!), rowOf('paired: default', pairedSummary.default!));
+    }
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     console.log(
-      `overhead vs the bare pool, one process per variant, ${ROUNDS} interleaved rounds × ${ROUND_QUERIES} queries ` +
+      `overhead vs the bare pool, one process per variant (paired: bare and default turns in one process), ` +
+        `${ROUNDS} interleaved rounds × ${ROUND_QUERIES} queries ` +
         `(${CONCURRENCY} workers, ${PER_REQUEST} queries per request), Node ${process.version}`,
     );
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log(`load average ${loadBefore.join(' ')} → ${loadAfter.join(' ')}`);
     const def = summary.default;
+    for (const v of VARIANTS) {
+      const c = childReports[v] as { attributedQueries: number; totalQueries: number; requestReports: number };
+      if (c.requestReports > 0) {
+        console.log(
+          `${v}: ${c.attributedQueries} of ${c.totalQueries} queries attributed to ${c.requestReports} requests`,
+        );
+      }
+    }
+    const aa = summary['bare-b'];
+    if (aa) {
+      console.log(
+        `A/A noise floor (two identical bare processes): ${fmt(aa.wallVsBarePct.median)} wall, ${fmt(aa.cpuVsBarePct.median)} client CPU`,
+      );
+    }
     if (def) {
       console.log(
-        `instrument(pool), default mode: ${fmt(def.wallVsBarePct.median)} wall, ${fmt(def.cpuVsBarePct.median)} client CPU ` +
-          `vs the bare pool (median of per-round ratios; target < 5 %)`,
+        `instrument(pool), default mode, separate processes: ${fmt(def.wallVsBarePct.median)} wall, ` +
+          `${fmt(def.cpuVsBarePct.median)} client CPU vs the bare pool (median of per-round ratios; target < 5 %)`,
+      );
+    }
+    const pd = pairedSummary?.default;
+    if (pd) {
+      console.log(
+        `instrument(pool), default mode, same process, paired adjacent turns: ${fmt(pd.wallVsBarePct.median)} wall, ` +
+          `${fmt(pd.cpuVsBarePct.median)} client CPU vs the bare pool (target < 5 %)`,
       );
     }
     const out = {
@@ -303,7 +390,10 @@ async function parent(): Promise<void> {
       node: process.version,
       server: 'PostgreSQL 15, throwaway (test/support/postgres.ts)',
       statement: 'SELECT $1::int AS v',
-      method: 'one child process per variant, interleaved rotating rounds, median of per-round ratios vs bare',
+      method:
+        'one child process per variant, interleaved rotating rounds, median of per-round ratios vs bare; plus one ' +
+        'child that runs bare and default turns back to back in the same process (order alternating), valid for ' +
+        'the default because it enables no async hook',
       queriesPerVariant: ROUNDS * ROUND_QUERIES,
       roundQueries: ROUND_QUERIES,
       rounds: ROUNDS,
@@ -312,8 +402,13 @@ async function parent(): Promise<void> {
       queriesPerRequest: PER_REQUEST,
       loadAverage: { before: loadBefore, after: loadAfter },
       targetPercent: 5,
-      defaultModeVsBarePct: def ? { wall: def.wallVsBarePct.median, clientCpu: def.cpuVsBarePct.median } : null,
+      defaultModeVsBarePct: {
+        separateProcesses: def ? { wall: def.wallVsBarePct.median, clientCpu: def.cpuVsBarePct.median } : null,
+        sameProcessPaired: pd ? { wall: pd.wallVsBarePct.median, clientCpu: pd.cpuVsBarePct.median } : null,
+        aaNoiseFloor: aa ? { wall: aa.wallVsBarePct.median, clientCpu: aa.cpuVsBarePct.median } : null,
+      },
       variants: summary,
+      paired: pairedSummary,
       childReports,
       roundWallMillis: wall,
       roundCpuMillis: cpu,
