@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adviseIndexes } from '../../../src/advisor/indexes/advise.js';
+import { generateCandidates } from '../../../src/advisor/indexes/candidates.js';
 import { findDropCandidates } from '../../../src/advisor/indexes/existing.js';
 import { advisorFindings } from '../../../src/advisor/indexes/findings.js';
 import { migrationSql } from '../../../src/advisor/indexes/migration.js';
+import { prepareWorkload } from '../../../src/advisor/indexes/statements.js';
 import { readCatalog } from '../../../src/catalog/introspect.js';
 import { EmbeddedClient } from '../../../src/engines/postgres/embedded-client.js';
 import { fingerprintSql, loadParser } from '../../../src/sql/parser.js';
@@ -103,6 +105,30 @@ describe('index advisor: narrower prefixes, extensions, empty advice (PGlite)', 
       await client.execWrite('DROP EXTENSION pg_trgm');
     }
   }, 120_000);
+
+  it('an IN over a subquery does not hide the ORDER BY: the sort keys alone are a candidate too', async () => {
+    await client.execWrite('CREATE TABLE IF NOT EXISTS shipped (order_id int)');
+    const catalog = await client.transaction((tx) => readCatalog(tx));
+    const sql = 'SELECT order_id, note FROM lines WHERE order_id IN (SELECT order_id FROM shipped) ORDER BY note';
+    const prepared = await prepareWorkload(workload(sql), catalog);
+    const { candidates, perStatement } = generateCandidates(prepared, catalog);
+    const mine = perStatement.get(prepared[0]!.id)!.candidateIds.map((id) => candidates.get(id)!);
+    const keys = mine.filter((c) => c.method === 'btree').map((c) => c.keys.map((k) => k.column).join(','));
+    expect(keys).toContain('note');
+    // A constant IN list is an equality the index uses: no sort-only variant then.
+    const constant = await prepareWorkload(
+      workload('SELECT order_id, note FROM lines WHERE qty IN (1, 2) ORDER BY note'),
+      catalog,
+    );
+    const other = generateCandidates(constant, catalog);
+    const otherKeys = other.perStatement.get(constant[0]!.id)!.candidateIds.map((id) =>
+      other.candidates
+        .get(id)!
+        .keys.map((k) => k.column)
+        .join(','),
+    );
+    expect(otherKeys).not.toContain('note');
+  });
 
   it('says why nothing is recommended', async () => {
     const tiny = await adviseIndexes(client, workload(RANGE), { budget: { kind: 'bytes', bytes: 8192 } });
