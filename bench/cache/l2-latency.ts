@@ -29,8 +29,12 @@ export interface L2Options {
   /** Namespace prefix for the caches' keys. */
   namespace: string;
   sizes?: number[];
+  /** Rounds; default 60 for small values, 40 for large ones (whose reads take ~20× longer). */
   rounds?: number;
-  /** Block length per value size (more samples per block make the block p99 steadier). */
+  /**
+   * Block length per value size; default 500 (1 KB) and 200 (100 KB), so a block's p99 is its 5th or 2nd
+   * largest sample, never its maximum alone.
+   */
   block?: (size: number) => number;
   warmupRounds?: number;
   progress?: (message: string) => void;
@@ -86,8 +90,8 @@ export const L2_CONTENDERS = ['raw', 'raw-2', 'dbsage', 'bentocache'] as const;
 export async function measureL2Hit(o: L2Options): Promise<Record<string, L2SizeResult>> {
   const out: Record<string, L2SizeResult> = {};
   for (const size of o.sizes ?? [1024, 100 * 1024]) {
-    const rounds = o.rounds ?? 60;
-    const block = o.block?.(size) ?? (size > 2048 ? 100 : 500);
+    const rounds = o.rounds ?? (size > 2048 ? 40 : 60);
+    const block = o.block?.(size) ?? (size > 2048 ? 200 : 500);
     o.progress?.(`L2 hit ${size / 1024} KB: ${rounds} rounds × ${block} reads per contender`);
     const value = makeValue(size);
     const raw = new Redis(o.port, '127.0.0.1');
@@ -122,7 +126,7 @@ export async function measureL2Hit(o: L2Options): Promise<Record<string, L2SizeR
       }
     };
     const scratch = new Float64Array(block);
-    for (let w = 0; w < (o.warmupRounds ?? 10); w++) for (const [, f] of contenders) await runBlock(f, scratch);
+    for (let w = 0; w < (o.warmupRounds ?? (size > 2048 ? 3 : 10)); w++) for (const [, f] of contenders) await runBlock(f, scratch);
     const names = contenders.map(([n]) => n);
     const pooled: Record<string, Float64Array> = {};
     const blockStats: Record<string, Stat[]> = {};
@@ -214,7 +218,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = await measureL2Hit({
     port: server.port,
     namespace: 'l2',
-    rounds: Number(process.argv[2] ?? 60),
+    rounds: process.argv[2] === undefined ? undefined : Number(process.argv[2]),
     sizes: process.env.SIZES?.split(',').map(Number),
     progress: (m) => process.stderr.write(`${m}\n`),
   });

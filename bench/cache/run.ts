@@ -78,7 +78,7 @@ progress('2. L2-hit latency vs raw ioredis GET + JSON.parse');
 results.l2Hit = await measureL2Hit({
   port,
   namespace: ns('l2'),
-  rounds: Number(process.env.BENCH_L2_ROUNDS ?? 60),
+  rounds: process.env.BENCH_L2_ROUNDS === undefined ? undefined : Number(process.env.BENCH_L2_ROUNDS),
   progress: (m) => progress(`   ${m}`),
 });
 
