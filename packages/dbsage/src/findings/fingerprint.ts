@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
  * fingerprint survives a re-run and suppressions keep working.
  */
 export function findingFingerprint(ruleId: string, ...identity: readonly (string | number | undefined)[]): string {
-  const hash = createHash('sha256');
-  hash.update(ruleId);
-  for (const part of identity) hash.update(`\u0000${part ?? ''}`);
-  return `${ruleId}:${hash.digest('hex').slice(0, 16)}`;
+  // One update with the whole input (the same digest as updating part by part, with fewer native calls).
+  let input = ruleId;
+  for (const part of identity) input += `\u0000${part ?? ''}`;
+  return `${ruleId}:${createHash('sha256').update(input).digest('hex').slice(0, 16)}`;
 }
