@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintSourcesSync } from '../../packages/dbsage/src/lint/linter.js';
@@ -72,7 +72,7 @@ function ensureCli(): string {
   const bin = join(root, 'packages/dbsage/bin/dbsage.js');
   const built = join(root, 'packages/dbsage/dist/cli/commands/lint.js');
   const src = Math.max(
-    ...['lint', 'report', 'cli', 'sql'].map((d) => newestMtime(join(root, 'packages/dbsage/src', d))),
+    ...['lint', 'report', 'cli', 'sql', 'findings'].map((d) => newestMtime(join(root, 'packages/dbsage/src', d))),
   );
   if (!existsSync(built) || statSync(built).mtimeMs < src) {
     // tsc emits even when another part of the workspace has type errors; only the emitted files matter here.
@@ -101,16 +101,26 @@ async function main(): Promise<void> {
   const squawkRuns: number[] = [];
   const cliRuns: number[] = [];
   let squawkOut = '';
+  let cliOut = '';
+  const loadBefore = loadavg();
   for (let i = 0; i < RUNS; i++) {
     const r = timeSpawn(squawkBin, ['--reporter', 'json', file]);
     squawkRuns.push(r.ms);
     squawkOut = r.stdout;
-    cliRuns.push(timeSpawn(process.execPath, [bin, 'lint', file, '--format', 'json', '--quiet']).ms);
+    const cli = timeSpawn(process.execPath, [bin, 'lint', file, '--format', 'json', '--quiet']);
+    cliRuns.push(cli.ms);
+    cliOut = cli.stdout;
     const started = performance.now();
     result = lintSourcesSync([{ file: 'migration.sql', text: sql }]);
     inProcess.push(performance.now() - started);
   }
+  const loadAfter = loadavg();
   const squawkFindings = JSON.parse(squawkOut) as { line: number; rule_name: string }[];
+  // dbsage is judged on what its CLI printed (the in-process run must agree with it).
+  const cliFindings = JSON.parse(cliOut) as { ruleId: string; location?: { line?: number } }[];
+  if (cliFindings.length !== result.findings.length) {
+    throw new Error(`CLI reported ${cliFindings.length} findings, in-process ${result.findings.length}`);
+  }
 
   const judge = (findings: { line: number; rule: string }[], lockRules: Set<string>) => {
     let falsePositives = 0;
@@ -129,7 +139,7 @@ async function main(): Promise<void> {
     SQUAWK_LOCK_RULES,
   );
   const dbsageJudged = judge(
-    result.findings.map((f) => ({ line: f.location && 'line' in f.location ? f.location.line : -1, rule: f.ruleId })),
+    cliFindings.map((f) => ({ line: f.location?.line ?? -1, rule: f.ruleId })),
     DBSAGE_LOCK_RULES,
   );
   const hazards = statements.filter((s) => s.hazard).length;
@@ -159,6 +169,8 @@ async function main(): Promise<void> {
     ratioCliToSquawk: Number((median(cliRuns) / median(squawkRuns)).toFixed(2)),
     ratioInProcessToSquawk: Number((median(inProcess) / median(squawkRuns)).toFixed(2)),
     budget: 'dbsage at most 2x squawk',
+    loadAverage1m: { before: Number(loadBefore[0]!.toFixed(2)), after: Number(loadAfter[0]!.toFixed(2)) },
+    cores: availableParallelism(),
     at: new Date().toISOString(),
   };
 
@@ -185,6 +197,9 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
   console.log(
     `ratio dbsage CLI / squawk: ${out.ratioCliToSquawk}x, in-process / squawk: ${out.ratioInProcessToSquawk}x (budget 2x)`,
+  );
+  console.log(
+    `load average (1 min) ${out.loadAverage1m.before} before, ${out.loadAverage1m.after} after, on ${out.cores} cores`,
   );
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/lint.json'), `${JSON.stringify(out, null, 2)}\n`);
