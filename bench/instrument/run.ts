@@ -11,8 +11,9 @@
  *   scope-none    instrument(pool, { scope: 'none' }): pool health only, runInRequest just runs
  *   app-als       no dbsage; the application scopes each request with its own AsyncLocalStorage.run
  *   external      app-als plus instrument(pool, { scope: appAls }): dbsage reuses the application's context
- *   paired        bare and default turns back to back in ONE process (order alternating): no process-to-process offset;
- *                 valid for the default because it enables no async hook (see below)
+ *   paired        ONE process with two identical pools, one bare, one instrumented with the defaults for the process's
+ *                 life; their turns back to back (order alternating): no process-to-process offset; valid for the
+ *                 default because it enables no async hook (see below)
  *
  * Why one process per variant: once an AsyncLocalStorage (any async hook) has been enabled in a Node 20 process,
  * promise-heavy code stays slower after it is disabled again (measured ≈ +17 % on a plain await loop), so a
@@ -111,18 +112,20 @@ async function child(variant: Variant, url: string): Promise<void> {
     if (variant === 'paired') {
       // bare and default turns in this one process, adjacent, order alternating: valid because the default scope
       // enables no async hook (Node < 24: 'continuation'; Node ≥ 24: AsyncLocalStorage on continuation data)
+      // Two identically configured pools, the second instrumented for the process's life (instrumenting anew per
+      // turn would run dbsage's fresh wrappers unoptimised every turn).
+      const instrumentedPool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
+      const inst = instrument(instrumentedPool, { ...callbacks, ...PAIRED_OPTIONS });
+      const instScope: Scope = (fn) => inst.runInRequest(fn);
+      restore = () => {
+        inst.restore();
+        void instrumentedPool.end();
+      };
       paired = async (n, r) => {
         const out = {} as { bare: RoundResult; inst: RoundResult };
         for (const which of r % 2 === 0 ? (['bare', 'inst'] as const) : (['inst', 'bare'] as const)) {
           if (which === 'bare') out.bare = await round(pool, n, (fn) => fn());
-          else {
-            const inst = instrument(pool, { ...callbacks, ...PAIRED_OPTIONS });
-            try {
-              out.inst = await round(pool, n, (fn) => inst.runInRequest(fn));
-            } finally {
-              inst.restore();
-            }
-          }
+          else out.inst = await round(instrumentedPool, n, instScope);
         }
         return out;
       };
