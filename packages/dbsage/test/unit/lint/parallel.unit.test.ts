@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintSources, lintSourcesSync } from '../../../src/lint/linter.js';
 import { PARALLEL_PARSE_MIN_CHARS } from '../../../src/lint/parse-ahead.js';
 import { statementChunks } from '../../../src/sql/chunks.js';
@@ -77,6 +77,14 @@ describe('statementChunks', () => {
 });
 
 describe('lintSources on a large input (parsed in a worker, in chunks)', { timeout: 60_000 }, () => {
+  // The worker is used only when a CPU looks idle; these tests take that path whatever the machine's load.
+  beforeAll(() => {
+    process.env.DBSAGE_PARSE_WORKER = '1';
+  });
+  afterAll(() => {
+    delete process.env.DBSAGE_PARSE_WORKER;
+  });
+
   const compare = async (text: string) => {
     expect(text.length).toBeGreaterThan(PARALLEL_PARSE_MIN_CHARS);
     const sources = [
