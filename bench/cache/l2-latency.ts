@@ -13,7 +13,8 @@
  *   median over rounds of the paired ratio (block stat ÷ raw's block stat in the same round) − 1, with its
  *   interquartile range. Pairing within a round cancels drift in machine load and CPU clock; taking the
  *   median over rounds keeps a burst of load from other processes, which lands in one contender's block
- *   and not in the others', from deciding the figure. This is the acceptance figure.
+ *   and not in the others', from deciding the figure. This is the acceptance figure. (The median of the
+ *   ratios need not equal the ratio of the medians of the µs figures.)
  * - `pooled`: p50 and p99 over all samples of all rounds — what a single long run reports, and on a shared
  *   machine mostly a measure of that machine's other load at p99.
  * `raw-2` is a second raw connection running the raw code: its "overhead" is the noise floor of the method.
