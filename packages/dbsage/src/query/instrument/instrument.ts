@@ -111,7 +111,8 @@ export interface InstrumentOptions {
    * - `'als'`: dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`: follows every async hop.
    *   On Node < 24 an enabled AsyncLocalStorage runs hooks on every promise and native async resource the process
    *   creates, inside requests or not, and promise code stays slower even after it is disabled again: measured
-   *   ≈ +10–15 % client CPU on 1-row queries (bench/results/instrument.json).
+   *   +23 % client CPU on 1-row local queries vs +17.5 % for 'continuation' in separate processes, and +8.7 % for
+   *   'continuation' against a bare pool in the same process (bench/results/instrument.json, load average 8–13).
    * - an {@link ExternalScope}: the application's own context (its AsyncLocalStorage or framework request
    *   store). dbsage adds no AsyncLocalStorage and no hook; per query it calls `getStore()` and one WeakMap
    *   lookup. A request ends when `runInRequest`'s function settles, when the `middleware()` response finishes,
