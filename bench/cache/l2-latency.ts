@@ -127,7 +127,8 @@ export async function measureL2Hit(o: L2Options): Promise<Record<string, L2SizeR
       }
     };
     const scratch = new Float64Array(block);
-    for (let w = 0; w < (o.warmupRounds ?? (size > 2048 ? 3 : 10)); w++) for (const [, f] of contenders) await runBlock(f, scratch);
+    for (let w = 0; w < (o.warmupRounds ?? (size > 2048 ? 3 : 10)); w++)
+      for (const [, f] of contenders) await runBlock(f, scratch);
     const names = contenders.map(([n]) => n);
     const pooled: Record<string, Float64Array> = {};
     const blockStats: Record<string, Stat[]> = {};
