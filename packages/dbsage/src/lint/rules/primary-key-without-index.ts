@@ -1,4 +1,3 @@
-import type { AstNode } from '../../sql/parser.js';
 import { rangeVar } from '../ast.js';
 import type { RuleReport, StatementRule } from '../rule.js';
 import { addedConstraints, nameOf, q, sqlName, tableEvidence } from '../rule-helpers.js';

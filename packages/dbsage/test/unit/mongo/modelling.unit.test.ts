@@ -17,7 +17,7 @@ async function advise(ds: MongoDataset, growing: string[] = []) {
   const rels = findRelationships(ds, schemas, t);
   return { rels, findings: modellingAdvice(ds, rels, new Set(growing), t) };
 }
-const byPath = (findings: { evidence: Record<string, unknown> }[], path: string) =>
+const byPath = <F extends { evidence: Record<string, unknown> }>(findings: readonly F[], path: string): F =>
   findings.find((f) => f.evidence.path === path)!;
 
 describe('cardinality classes (Zola)', () => {
