@@ -36,7 +36,7 @@ import { EmbeddedClient } from '../../packages/dbsage/src/engines/postgres/embed
 import { ServerClient } from '../../packages/dbsage/src/engines/postgres/server-client.js';
 import { fingerprintSql, loadParser } from '../../packages/dbsage/src/sql/parser.js';
 import type { Workload } from '../../packages/dbsage/src/workload/types.js';
-import { startPostgres } from '../../test/support/postgres.js';
+import { createDatabaseAt, startPostgres } from '../../test/support/postgres.js';
 import { type BaselineResult, dexterLike, supabaseLike, underBudget } from './baselines.js';
 import { RealIndexBench, type SetCost, type SetTiming } from './real-cost.js';
 import type { BenchStatement } from './statement.js';
@@ -169,13 +169,7 @@ interface WorkloadResult {
 }
 
 async function createDatabase(adminUrl: string, name: string): Promise<{ url: string; admin: pg.Client }> {
-  const server = new pg.Client({ connectionString: adminUrl });
-  await server.connect();
-  await server.query(`CREATE DATABASE ${name}`);
-  await server.end();
-  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
+  const { url, admin } = await createDatabaseAt(adminUrl, name);
   await admin.query('CREATE EXTENSION IF NOT EXISTS hypopg');
   // As `dbsage indexes` does, trigram candidates are on when pg_trgm is available; installed here so that a
   // recommended trigram index can be built for real.

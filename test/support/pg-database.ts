@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { createDatabaseAt } from './postgres.js';
 
 /** A database of its own for one test file, in the run's throwaway server. */
 export interface TestDatabase {
@@ -25,13 +26,7 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const name = `dbsage_${prefix}_${randomBytes(4).toString('hex')}`;
-  const server = new pg.Client({ connectionString: adminUrl });
-  await server.connect();
-  await server.query(`CREATE DATABASE ${name}`);
-  await server.end();
-  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
+  const { url, admin } = await createDatabaseAt(adminUrl, name);
   const available = new Set(
     (await admin.query<{ name: string }>('SELECT name FROM pg_available_extensions')).rows.map((r) => r.name),
   );

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { freePort } from './ports.js';
 
 /** Where Debian puts the PostgreSQL 15 server binaries. */
@@ -125,4 +126,19 @@ export async function startPostgres(extraConf: Record<string, string> = {}): Pro
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Creates database `name` on the server behind `adminUrl` (a URL ending in `/postgres`) and returns its URL with
+ * an open client connected to it. The caller installs extensions and ends the client.
+ */
+export async function createDatabaseAt(adminUrl: string, name: string): Promise<{ url: string; admin: pg.Client }> {
+  const server = new pg.Client({ connectionString: adminUrl });
+  await server.connect();
+  await server.query(`CREATE DATABASE ${name}`);
+  await server.end();
+  const url = adminUrl.replace(/\/postgres$/, `/${name}`);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  return { url, admin };
 }
