@@ -55,9 +55,38 @@ export interface Limitation {
   readonly effect: string;
 }
 
+/**
+ * How often a monitoring session (`createDoctor`, `dbsage doctor --watch`) runs a check again; a one-off run
+ * always runs every check. Intervals in {@link WATCH_REFRESH_SECONDS}.
+ *
+ * - `every-run`: what is happening now (activity, locks, replication, pg_stat_statements, database counters).
+ * - `counters`: per-table and per-index counters summed over the lifetime of the statistics (hit rates, scans,
+ *   dead tuples, vacuum ages, sequence values, XID ages): they move slowly on a catalog of thousands of relations
+ *   and are the expensive reads.
+ * - `estimates`: planner statistics, sizes and settings, which change only on VACUUM, ANALYZE or a reload.
+ * - `catalog`: derived from the catalog (indexes, constraints): run again as soon as the catalog version changes
+ *   (a created or dropped index shows at the next run), else at the `estimates` interval for their sizes.
+ */
+export type WatchRefresh = 'every-run' | 'counters' | 'estimates' | 'catalog';
+
+/**
+ * Minimum seconds between two runs of a check in a monitoring session, by {@link WatchRefresh}. The cadence follows
+ * the usual practice of monitoring tools that sample activity every few seconds and per-table statistics every
+ * minute or more (pgwatch's preset intervals: activity 5–60 s, table and index statistics 300 s or more, bloat
+ * estimates hours).
+ */
+export const WATCH_REFRESH_SECONDS: Readonly<Record<WatchRefresh, number>> = Object.freeze({
+  'every-run': 0,
+  counters: 60,
+  estimates: 300,
+  catalog: 300,
+});
+
 /** A doctor check: an analyzer plus its option schema and limitations. */
 export interface DoctorCheck extends Analyzer {
   readonly options: OptionSpecs;
+  /** How often a monitoring session runs it again (see {@link WatchRefresh}). */
+  readonly watchRefresh: WatchRefresh;
   readonly limitations: readonly Limitation[];
   /** Reads and validates this check's options from the context (defaults filled in). */
   resolveOptions(raw: unknown): Record<string, number | string | boolean>;
@@ -75,6 +104,8 @@ export interface CheckDefinition<S extends OptionSpecs> {
   timeoutMillis?: number;
   options: S;
   limitations?: readonly Limitation[];
+  /** How often a monitoring session runs it again (default `every-run`; see {@link WatchRefresh}). */
+  watchRefresh?: WatchRefresh;
   /**
    * The floors below which the check reports no table (it reads `candidateTables`), so a run reads only the
    * tables some selected check can report.
@@ -166,6 +197,7 @@ export function defineCheck<S extends OptionSpecs>(definition: CheckDefinition<S
     timeoutMillis: definition.timeoutMillis ?? DEFAULT_CHECK_TIMEOUT_MILLIS,
     options,
     limitations: definition.limitations ?? [],
+    watchRefresh: definition.watchRefresh ?? 'every-run',
     resolveOptions: (raw: unknown) => resolveOptions(id, options, raw) as Record<string, number | string | boolean>,
     ...(definition.tableNeed
       ? { tableNeed: (raw: unknown) => definition.tableNeed!(resolveOptions(id, options, raw)) }

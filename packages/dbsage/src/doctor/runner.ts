@@ -34,6 +34,12 @@ export interface DoctorRunInput {
    * catalog version read at the start of this run is the one they were read under.
    */
   catalogCache?: CatalogCache;
+  /**
+   * Which selected checks this run executes, told whether the catalog changed since the previous run of the
+   * session (always true without a `catalogCache`). A {@link DoctorSession} passes its cadence here; the others'
+   * outcomes are missing from the result. Default: all.
+   */
+  isDue?: (check: DoctorCheck, catalogChanged: boolean) => boolean;
 }
 
 /** What a doctor run returns. */
@@ -133,17 +139,22 @@ export async function runDoctor(input: DoctorRunInput): Promise<DoctorRunResult>
     ...(input.log ? { log: input.log } : {}),
   });
   let cache: CatalogCache | undefined;
+  let catalogChanged = true;
   if (input.catalogCache) {
     try {
+      const reloads = input.catalogCache.reloads;
       input.catalogCache.setVersion(await catalogVersion(ctx));
       cache = input.catalogCache;
+      catalogChanged = cache.reloads !== reloads;
     } catch {
       // Without a version nothing cached can be trusted: this run reads the catalog itself.
       cache = undefined;
     }
   }
+  const due = input.isDue ? checks.filter((c) => input.isDue!(c, catalogChanged)) : checks;
   const state = attachDoctorState(ctx, input.since, cache);
-  state.tableNeeds = new Map(checks.flatMap((c) => (c.tableNeed ? [[c.id, c.tableNeed(ctx.options[c.id])]] : [])));
+  // Only the checks that run now decide which tables are read.
+  state.tableNeeds = new Map(due.flatMap((c) => (c.tableNeed ? [[c.id, c.tableNeed(ctx.options[c.id])]] : [])));
   if (input.since) {
     const current = await rawDatabaseStats(ctx);
     if (input.since.databaseName !== current.database) {
@@ -152,8 +163,8 @@ export async function runDoctor(input: DoctorRunInput): Promise<DoctorRunResult>
   }
   const analyzers =
     input.checkTimeoutMillis === undefined
-      ? checks
-      : checks.map((c) => ({ ...c, timeoutMillis: input.checkTimeoutMillis, run: c.run }));
+      ? due
+      : due.map((c) => ({ ...c, timeoutMillis: input.checkTimeoutMillis, run: c.run }));
   const outcomes = await runAnalyzers(analyzers, ctx);
   const findings = sortFindings(outcomes.flatMap((o) => o.findings));
   const missing = await missingPrivileges(input.client, capabilities).catch(() => []);

@@ -44,6 +44,11 @@ export interface AnalyzerOutcome {
   reason?: string;
   findings: Finding[];
   durationMillis: number;
+  /**
+   * Set when this outcome was not produced by this run but kept from an earlier run of a monitoring session (the
+   * check was not due yet): the ISO time of that run.
+   */
+  reusedFrom?: string;
 }
 
 /** Checks what an analyzer needs against what the context has; returns the reason it cannot run. */

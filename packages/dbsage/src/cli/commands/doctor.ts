@@ -28,6 +28,7 @@ interface DoctorFlags extends OutputFlags, TargetFlags {
   list?: boolean;
   watch?: string;
   watchRuns?: string;
+  watchEveryCheck?: boolean;
 }
 
 /** `--watch 5s`, `--watch 30`, `--watch 2m`, `--watch 1500ms` → milliseconds (at least 1 s). */
@@ -77,9 +78,10 @@ export const command: CommandModule = {
       .option('--check-timeout <ms>', 'time limit of each check (default: 10000, 30000 for table-bloat)')
       .option(
         '--watch <interval>',
-        'stay connected and re-run every interval (5s, 30, 2m); schema inventories are kept while the catalog is unchanged',
+        'stay connected and re-run every interval (5s, 30, 2m): activity checks every time, per-table counters at most every 60 s, estimates and settings every 5 min, catalog checks when the catalog changes',
       )
       .option('--watch-runs <n>', 'with --watch: stop after n runs (default: until interrupted)')
+      .option('--watch-every-check', 'with --watch: run every check on every run (no cadence)')
       .option('--list', 'list the checks and their options with defaults, and exit');
     addOutputOptions(addTargetOptions(cmd)).action(async (target: string | undefined, flags: DoctorFlags) => {
       if (flags.list) {
@@ -101,6 +103,9 @@ export const command: CommandModule = {
           throw new UsageError('--check-timeout takes milliseconds');
       }
       const since = flags.since ? readSnapshot(resolve(ctx.io.cwd, flags.since)) : undefined;
+      if (flags.watchEveryCheck && flags.watch === undefined && flags.watchRuns === undefined) {
+        throw new UsageError('--watch-every-check needs --watch');
+      }
       if (flags.watch !== undefined || flags.watchRuns !== undefined) {
         if (flags.snapshot) throw new UsageError('--snapshot cannot be combined with --watch');
         const intervalMillis = parseWatchInterval(flags.watch ?? '');
@@ -116,6 +121,7 @@ export const command: CommandModule = {
             ...(idList(flags.check) ? { only: idList(flags.check)! } : {}),
             ...(idList(flags.skip) ? { skip: idList(flags.skip)! } : {}),
             ...(checkTimeoutMillis ? { checkTimeoutMillis } : {}),
+            ...(flags.watchEveryCheck ? { everyCheckEveryRun: true } : {}),
           });
           // Ctrl-C (or SIGTERM from a supervisor) ends the wait, and the loop after the run in progress.
           const stop = new AbortController();

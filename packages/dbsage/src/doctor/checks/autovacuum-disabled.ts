@@ -15,6 +15,7 @@ import { formatBytes, percent } from '../units.js';
 export const autovacuumDisabled = defineCheck({
   id: 'autovacuum-disabled',
   category: 'config',
+  watchRefresh: 'catalog',
   description: 'Autovacuum disabled globally, through track_counts, or per table',
   options: {
     minBytes: {

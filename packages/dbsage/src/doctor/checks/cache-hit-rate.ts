@@ -14,6 +14,7 @@ import { formatBytes, percent, settingBytes } from '../units.js';
 export const cacheHitRate = defineCheck({
   id: 'cache-hit-rate',
   category: 'health',
+  watchRefresh: 'counters',
   description: 'Table and index cache hit rates, overall and per large table',
   options: {
     minHitPercent: {

@@ -16,6 +16,7 @@ import { formatBytes } from '../units.js';
 export const exactDuplicateIndex = defineCheck({
   id: 'exact-duplicate-index',
   category: 'index',
+  watchRefresh: 'catalog',
   description: 'Exact duplicate indexes (same keys, operator classes, INCLUDE, predicate) on one table',
   options: INDEX_WASTE_OPTIONS,
   async run(ctx, o) {

@@ -13,6 +13,7 @@ import { formatCount, percent } from '../units.js';
 export const hotUpdateEfficiency = defineCheck({
   id: 'hot-update-efficiency',
   category: 'health',
+  watchRefresh: 'counters',
   description: 'Update-heavy tables with a low share of HOT updates',
   options: {
     minUpdates: { type: 'number', default: 10_000, min: 0, description: 'updates needed before a table is judged' },

@@ -17,6 +17,7 @@ import { formatBytes, round } from '../units.js';
 export const indexBloat = defineCheck({
   id: 'index-bloat',
   category: 'index',
+  watchRefresh: 'estimates',
   description: 'B-tree index bloat estimated from statistics',
   options: {
     minBloatPercent: {

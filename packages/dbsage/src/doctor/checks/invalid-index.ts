@@ -15,6 +15,7 @@ import { formatBytes } from '../units.js';
 export const invalidIndex = defineCheck({
   id: 'invalid-index',
   category: 'index',
+  watchRefresh: 'catalog',
   description: 'INVALID indexes from failed concurrent builds (not ones being built now)',
   options: {
     highBytes: {

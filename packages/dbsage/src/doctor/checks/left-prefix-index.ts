@@ -44,6 +44,7 @@ function isLeftPrefix(a: IndexShape, b: IndexShape): boolean {
 export const leftPrefixIndex = defineCheck({
   id: 'left-prefix-index',
   category: 'index',
+  watchRefresh: 'catalog',
   description: 'B-tree indexes whose keys are a left prefix of another index on the same table',
   options: INDEX_WASTE_OPTIONS,
   async run(ctx, o) {

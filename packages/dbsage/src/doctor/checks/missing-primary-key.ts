@@ -14,6 +14,7 @@ import { formatBytes, formatCount } from '../units.js';
 export const missingPrimaryKey = defineCheck({
   id: 'missing-primary-key',
   category: 'schema',
+  watchRefresh: 'catalog',
   description: 'Tables without a primary key',
   options: {
     mediumRows: {

@@ -15,6 +15,7 @@ import { formatBytes, percent, round } from '../units.js';
 export const mostlyNullIndex = defineCheck({
   id: 'mostly-null-index',
   category: 'index',
+  watchRefresh: 'estimates',
   description: 'Single-column B-tree indexes on mostly-NULL columns (suggests a partial index with the saving)',
   options: {
     minNullPercent: {

@@ -9,6 +9,7 @@ import { WRAPAROUND_OPTIONS, wraparoundFindings } from '../wraparound.js';
 export const multixactWraparound = defineCheck({
   id: 'multixact-wraparound',
   category: 'health',
+  watchRefresh: 'counters',
   description: 'MultiXact ID age per database and table, against 2^31 and autovacuum_multixact_freeze_max_age',
   options: WRAPAROUND_OPTIONS,
   run: (ctx, o) => wraparoundFindings(ctx, 'multixact', o),

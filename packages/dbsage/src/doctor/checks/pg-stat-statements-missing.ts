@@ -11,6 +11,7 @@ import { query } from '../state.js';
 export const pgStatStatementsMissing = defineCheck({
   id: 'pg-stat-statements-missing',
   category: 'config',
+  watchRefresh: 'estimates',
   description: 'pg_stat_statements not loaded, not installed in this database, or not tracking',
   options: {},
   async run(ctx) {

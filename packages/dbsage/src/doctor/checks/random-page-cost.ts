@@ -11,6 +11,7 @@ import { settings } from '../sources.js';
 export const randomPageCost = defineCheck({
   id: 'random-page-cost',
   category: 'config',
+  watchRefresh: 'estimates',
   description: 'random_page_cost at the spinning-disk default on SSD storage',
   options: {
     storage: {

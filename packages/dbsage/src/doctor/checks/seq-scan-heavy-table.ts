@@ -13,6 +13,7 @@ import { formatBytes, formatCount, percent } from '../units.js';
 export const seqScanHeavyTable = defineCheck({
   id: 'seq-scan-heavy-table',
   category: 'index',
+  watchRefresh: 'counters',
   description: 'Large tables read mostly by sequential scans',
   options: {
     minBytes: {

@@ -21,6 +21,7 @@ const TYPE_MAX: Record<string, number> = {
 export const sequenceOverflow = defineCheck({
   id: 'sequence-overflow',
   category: 'schema',
+  watchRefresh: 'counters',
   description: "Sequences near overflow against the owning column's type and the sequence's own max",
   options: {
     lowPercent: {

@@ -16,6 +16,7 @@ import { formatCount, formatSeconds, round } from '../units.js';
 export const staleVacuumAnalyze = defineCheck({
   id: 'stale-vacuum-analyze',
   category: 'health',
+  watchRefresh: 'counters',
   description: 'Tables with stale statistics (analyze) or never vacuumed after many inserts',
   options: {
     minRatio: {

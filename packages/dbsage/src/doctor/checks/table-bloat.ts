@@ -32,6 +32,7 @@ interface Estimate {
 export const tableBloat = defineCheck({
   id: 'table-bloat',
   category: 'health',
+  watchRefresh: 'estimates',
   description: 'Table bloat: statistics estimate, measured with pgstattuple_approx when available',
   timeoutMillis: 30_000,
   options: {

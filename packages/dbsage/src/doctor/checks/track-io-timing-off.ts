@@ -10,6 +10,7 @@ import { settings } from '../sources.js';
 export const trackIoTimingOff = defineCheck({
   id: 'track-io-timing-off',
   category: 'config',
+  watchRefresh: 'estimates',
   description: 'track_io_timing is off (no I/O time in pg_stat_statements or EXPLAIN)',
   options: {},
   async run(ctx) {

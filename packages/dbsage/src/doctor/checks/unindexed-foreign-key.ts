@@ -29,6 +29,7 @@ export function fkIndexName(table: string, columns: readonly string[]): string {
 export const unindexedForeignKey = defineCheck({
   id: 'unindexed-foreign-key',
   category: 'index',
+  watchRefresh: 'catalog',
   description: 'Foreign keys without an index whose leading columns cover them',
   options: {
     minRows: {

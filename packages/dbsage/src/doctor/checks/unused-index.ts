@@ -16,6 +16,7 @@ import { formatBytes, percent, round } from '../units.js';
 export const unusedIndex = defineCheck({
   id: 'unused-index',
   category: 'index',
+  watchRefresh: 'counters',
   description: 'Indexes never (or rarely) scanned, excluding PK, unique, exclusion and replica-identity indexes',
   options: {
     maxScans: { type: 'number', default: 0, min: 0, description: 'scans at or below which an index counts as unused' },

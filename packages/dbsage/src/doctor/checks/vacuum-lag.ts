@@ -16,6 +16,7 @@ import { formatCount, formatSeconds, percent, round } from '../units.js';
 export const vacuumLag = defineCheck({
   id: 'vacuum-lag',
   category: 'health',
+  watchRefresh: 'counters',
   description: "Dead tuples and autovacuum lag per table, against each table's own autovacuum thresholds",
   options: {
     minRatio: {

@@ -7,6 +7,7 @@ import { WRAPAROUND_OPTIONS, wraparoundFindings } from '../wraparound.js';
 export const xidWraparound = defineCheck({
   id: 'xid-wraparound',
   category: 'health',
+  watchRefresh: 'counters',
   description: 'Transaction ID age per database and table, against 2^31 and autovacuum_freeze_max_age',
   options: WRAPAROUND_OPTIONS,
   run: (ctx, o) => wraparoundFindings(ctx, 'xid', o),

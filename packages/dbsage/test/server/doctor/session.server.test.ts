@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import type { CliIO } from '../../../src/cli/io.js';
@@ -44,7 +45,8 @@ describe.skipIf(!hasTestPostgres())('doctor monitoring session (createDoctor) on
       INSERT INTO s_dead SELECT g, g FROM generate_series(1, 20000) g;
       ANALYZE;
     `);
-    doctor = createDoctor({ client, only: CACHED });
+    // Every check on every run: these tests are about the catalog cache, not the cadence (tested below).
+    doctor = createDoctor({ client, only: CACHED, everyCheckEveryRun: true });
   });
 
   afterAll(async () => {
@@ -57,7 +59,7 @@ describe.skipIf(!hasTestPostgres())('doctor monitoring session (createDoctor) on
     expect(about(first, 'exact-duplicate-index', 's_child')).toEqual([]);
     expect(about(first, 'unindexed-foreign-key', 's_child')).toEqual([]);
     await run();
-    expect(doctor.stats).toEqual({ runs: 2, catalogReads: 1 });
+    expect(doctor.stats).toEqual({ runs: 2, catalogReads: 1, checkRuns: 2 * CACHED.length });
 
     await db.admin.query(`
       CREATE INDEX s_child_a_dup ON s_child (a);
@@ -117,6 +119,58 @@ describe.skipIf(!hasTestPostgres())('doctor monitoring session (createDoctor) on
     expect(await version()).not.toBe(before);
   });
 
+  it('cadence: activity every run, counters after 60 s, estimates after 5 min, catalog checks when it changes', async () => {
+    let now = Date.now();
+    const only = ['idle-in-transaction', 'vacuum-lag', 'table-bloat', 'unindexed-foreign-key'];
+    const watch = createDoctor({
+      client,
+      only,
+      options: { 'idle-in-transaction': { minSeconds: 0 } },
+      clock: () => now,
+    });
+    const first = await watch.run();
+    expect(first.outcomes.map((o) => o.analyzerId).sort()).toEqual([...only].sort());
+    expect(first.outcomes.every((o) => o.status === 'ok' && o.reusedFrom === undefined)).toBe(true);
+
+    // Dead tuples in a new table (a catalog change), and a session left idle in a transaction.
+    await db.admin.query(`
+      CREATE TABLE s_cadence (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = off);
+      INSERT INTO s_cadence SELECT g, g FROM generate_series(1, 20000) g;
+      ANALYZE s_cadence;
+      UPDATE s_cadence SET v = v + 1;
+    `);
+    await db.flushStats();
+    const idle = new pg.Client({ connectionString: db.url });
+    await idle.connect();
+    try {
+      await idle.query("BEGIN; SELECT 'cadence'");
+      now += 5_000;
+      const second = await watch.run();
+      const byId = new Map(second.outcomes.map((o) => [o.analyzerId, o]));
+      expect(byId.get('idle-in-transaction')?.reusedFrom).toBeUndefined();
+      expect(about(second.findings, 'idle-in-transaction', 'cadence').length).toBe(1);
+      expect(byId.get('unindexed-foreign-key')?.reusedFrom).toBeUndefined(); // the catalog changed
+      // not due yet: the last run's outcome, marked with its time, and a note saying so
+      expect(byId.get('vacuum-lag')?.reusedFrom).toBe(new Date(now - 5_000).toISOString());
+      expect(byId.get('table-bloat')?.reusedFrom).toBeDefined();
+      expect(about(second.findings, 'vacuum-lag', 's_cadence')).toEqual([]);
+      expect(second.notes.join('\n')).toMatch(/Watch cadence: 2 of 4 checks ran/);
+
+      now += 60_000;
+      const third = await watch.run();
+      const [lag] = about(third.findings, 'vacuum-lag', 's_cadence');
+      expect(Number(lag?.evidence.deadTuples)).toBeGreaterThanOrEqual(20_000);
+      expect(third.outcomes.find((o) => o.analyzerId === 'table-bloat')?.reusedFrom).toBeDefined();
+      now += 300_000;
+      const fourth = await watch.run();
+      expect(fourth.outcomes.every((o) => o.reusedFrom === undefined)).toBe(true);
+      expect(watch.stats).toMatchObject({ runs: 4, checkRuns: 4 + 2 + 2 + 4 });
+    } finally {
+      await idle.query('ROLLBACK').catch(() => undefined);
+      await idle.end();
+    }
+  });
+
   it('an unknown check id or option is refused when the session is created', () => {
     expect(() => createDoctor({ client, only: ['no-such-check'] })).toThrow(/unknown check/);
     expect(() => createDoctor({ client, options: { 'unused-index': { nope: 1 } } })).toThrow(/no option/);
@@ -141,5 +195,10 @@ describe.skipIf(!hasTestPostgres())('doctor monitoring session (createDoctor) on
     expect(err.join('')).toMatch(/run 1 at .*\n.*run 2 at/s);
     expect(await main([...args, '--watch', '500ms'], io)).toBe(2);
     expect(await main([...args, '--watch', '5s', '--snapshot', 'x.json'], io)).toBe(2);
+    expect(await main([...args, '--watch-every-check'], io)).toBe(2);
+    expect(err.join('')).toMatch(/--watch-every-check needs --watch/);
+    out.length = 0;
+    expect(await main([...args, '--watch', '1s', '--watch-runs', '1', '--watch-every-check'], io)).toBe(0);
+    expect(out.length).toBe(1);
   });
 });
