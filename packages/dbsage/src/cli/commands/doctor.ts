@@ -42,11 +42,11 @@ export function parseWatchInterval(text: string): number {
   return millis;
 }
 
-/** Lists every check with its options and defaults (`dbsage doctor --list`). */
+/** Lists every check with its category, watch cadence, options and defaults (`dbsage doctor --list`). */
 export function listChecks(): string {
   const lines: string[] = [];
   for (const c of DOCTOR_CHECKS) {
-    lines.push(`${c.id}  [${c.category}]  ${c.description}`);
+    lines.push(`${c.id}  [${c.category}, --watch: ${c.watchRefresh}]  ${c.description}`);
     for (const [name, spec] of Object.entries(c.options)) {
       lines.push(`    ${c.id}.${name} = ${String(spec.default)}  ${spec.description}`);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseWatchInterval } from '../../../src/cli/commands/doctor.js';
+import { listChecks, parseWatchInterval } from '../../../src/cli/commands/doctor.js';
+import { DOCTOR_CHECKS } from '../../../src/doctor/all-checks.js';
 import { tableNeedCondition } from '../../../src/doctor/sources.js';
 import { CatalogCache } from '../../../src/doctor/state.js';
 
@@ -39,6 +40,16 @@ describe('doctor monitoring pieces', () => {
     expect(c.sql.indexOf('pg_stat_get_numscans')).toBeGreaterThan(-1);
     expect(tableNeedCondition([]).sql).toBe('false');
     expect(tableNeedCondition([{}]).sql).toBe('true');
+  });
+
+  it('every check has a watch cadence, shown by --list; activity checks run every time', () => {
+    const cadence = new Map(DOCTOR_CHECKS.map((c) => [c.id, c.watchRefresh]));
+    expect(cadence.get('blocked-sessions')).toBe('every-run');
+    expect(cadence.get('long-running-queries')).toBe('every-run');
+    expect(cadence.get('unused-index')).toBe('counters');
+    expect(cadence.get('table-bloat')).toBe('estimates');
+    expect(cadence.get('unindexed-foreign-key')).toBe('catalog');
+    expect(listChecks()).toMatch(/^vacuum-lag {2}\[\w+, --watch: counters\]/m);
   });
 
   it('--watch intervals', () => {
