@@ -57,7 +57,7 @@ try {
     throw new Error('stopped');
   }
   const client = await ServerClient.connect({ connectionString: url });
-  const session = createDoctor({ client });
+  const session = createDoctor({ client, everyCheckEveryRun: process.env.BENCH_EVERY === '1' });
   await session.run();
   await session.run();
   await c.query('SELECT pg_stat_statements_reset()');
