@@ -5,27 +5,16 @@
  *
  *   npx tsx bench/doctor/profile-session.ts   (BENCH_TABLES=5000 BENCH_RUNS=10 BENCH_CPU_PROFILE=1)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import pg from 'pg';
 import { createDoctor } from '../../packages/dbsage/src/doctor/session.js';
 import { ServerClient } from '../../packages/dbsage/src/engines/postgres/server-client.js';
 import { startPostgres } from '../../test/support/postgres.js';
+import { backendCpuMillis, buildBigCatalog } from './big-catalog.js';
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 5000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-
-async function backendCpuMillis(c: pg.Client): Promise<number> {
-  const pids = (await c.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'dbsage'")).rows;
-  let ticks = 0;
-  for (const { pid } of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return ticks * 10;
-}
 
 const server = await startPostgres({ max_connections: '200', max_locks_per_transaction: '256' });
 try {
@@ -33,23 +22,9 @@ try {
   await admin.connect();
   await admin.query('CREATE DATABASE bigcat');
   const url = server.adminUrl.replace(/\/postgres$/, '/bigcat');
+  await buildBigCatalog(url, TABLES);
   const c = new pg.Client({ connectionString: url });
   await c.connect();
-  await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS pgstattuple');
-  for (let start = 0; start < TABLES; start += 100) {
-    const parts: string[] = [];
-    for (let i = start; i < Math.min(start + 100, TABLES); i++) {
-      const fk = i % 10 === 9 ? `, parent_id int REFERENCES t_${i - 1} (id)` : '';
-      parts.push(
-        `CREATE TABLE t_${i} (id int PRIMARY KEY, a int NOT NULL, b int, c text${fk});`,
-        `CREATE INDEX t_${i}_a ON t_${i} (a);`,
-        `CREATE INDEX t_${i}_b_a ON t_${i} (b, a);`,
-        `INSERT INTO t_${i} (id, a, b, c) SELECT g, g % 7, g, 'row ' || g FROM generate_series(1, 20) g;`,
-      );
-    }
-    await c.query(`BEGIN; ${parts.join('\n')} COMMIT;`);
-  }
-  await c.query('ANALYZE');
   if (process.env.BENCH_KEEP) {
     // development: keep the server for manual EXPLAINs until the process is killed
     console.log(`kept: ${url}`);
@@ -68,7 +43,7 @@ try {
     await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
     await inspector.post('Profiler.start');
   }
-  const s0 = await backendCpuMillis(c);
+  const s0 = await backendCpuMillis(url);
   const u0 = process.cpuUsage();
   const perCheck = new Map<string, number>();
   const t0 = performance.now();
@@ -78,7 +53,7 @@ try {
   }
   const wall = (performance.now() - t0) / RUNS;
   const u = process.cpuUsage(u0);
-  const server1 = await backendCpuMillis(c);
+  const server1 = await backendCpuMillis(url);
   if (inspector) {
     const { profile } = await inspector.post('Profiler.stop');
     writeFileSync('/tmp/doctor-session.cpuprofile', JSON.stringify(profile));

@@ -24,13 +24,14 @@
  * Writes bench/results/doctor.json and prints a table.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runDoctor } from '../../packages/dbsage/src/doctor/runner.js';
 import { createDoctor } from '../../packages/dbsage/src/doctor/session.js';
 import { ServerClient } from '../../packages/dbsage/src/engines/postgres/server-client.js';
 import { PG_BIN, startPostgres } from '../../test/support/postgres.js';
+import { backendCpuMillis, buildBigCatalog } from './big-catalog.js';
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 5000);
 const PGBENCH_SECONDS = Number(process.env.BENCH_PGBENCH_SECONDS ?? 10);
@@ -48,55 +49,6 @@ const BACK_TO_BACK_PAIRS = Number(process.env.BENCH_BACK_TO_BACK_PAIRS ?? 4);
  * phases). Extra pairs run the doctor back to back (no pause), reported as the worst case.
  */
 const LOOP_PERIOD_MILLIS = Number(process.env.BENCH_LOOP_PERIOD_MILLIS ?? 5000);
-
-async function buildBigCatalog(url: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS pgstattuple');
-  const batch = 100;
-  for (let start = 0; start < TABLES; start += batch) {
-    const parts: string[] = [];
-    for (let i = start; i < Math.min(start + batch, TABLES); i++) {
-      const fk = i % 10 === 9 ? `, parent_id int REFERENCES t_${i - 1} (id)` : '';
-      parts.push(
-        `CREATE TABLE t_${i} (id int PRIMARY KEY, a int NOT NULL, b int, c text${fk});`,
-        `CREATE INDEX t_${i}_a ON t_${i} (a);`,
-        `CREATE INDEX t_${i}_b_a ON t_${i} (b, a);`,
-        `INSERT INTO t_${i} (id, a, b, c) SELECT g, g % 7, g, 'row ' || g FROM generate_series(1, 20) g;`,
-      );
-    }
-    await c.query(`BEGIN; ${parts.join('\n')} COMMIT;`);
-    if ((start / batch) % 10 === 0) process.stderr.write(`\r  catalog: ${start + batch} / ${TABLES} tables`);
-  }
-  process.stderr.write('\n  analyzing\n');
-  await c.query('ANALYZE');
-  const counts = await c.query(
-    "SELECT (SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace) AS tables, (SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = 'public'::regnamespace) AS indexes",
-  );
-  process.stderr.write(`  built: ${counts.rows[0].tables} tables, ${counts.rows[0].indexes} indexes\n`);
-  await c.end();
-}
-
-/** CPU time (ms) used so far by the server backends of the doctor's connections (/proc, same machine). */
-async function backendCpuMillis(url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  const pids = (await c.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'dbsage'")).rows.map((r) =>
-    Number(r.pid),
-  );
-  await c.end();
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      // Fields 14 and 15 of /proc/<pid>/stat: utime and stime, in clock ticks (100 per second on Linux).
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the backend ended
-    }
-  }
-  return ticks * 10;
-}
 
 function pgbench(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -147,7 +99,7 @@ async function main(): Promise<void> {
 
     process.stderr.write(`building ${TABLES} tables with ${TABLES * 3} indexes…\n`);
     const t0 = performance.now();
-    await buildBigCatalog(bigUrl);
+    await buildBigCatalog(bigUrl, TABLES);
     results.buildSeconds = Math.round((performance.now() - t0) / 100) / 10;
 
     // 1. All checks on the big catalog.
