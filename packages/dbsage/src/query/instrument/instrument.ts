@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+// the module's binding, not the global: Node 20's global `performance` is a lazy getter, run on every read
+import { performance } from 'node:perf_hooks';
 import { UsageError } from '../../errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { fingerprintSql, loadParser } from '../../sql/parser.js';
@@ -185,6 +187,18 @@ interface ClientState {
   stack: Error | null;
   /** 'continuation': the request it was checked out for. */
   store: RequestStore | undefined;
+  /**
+   * The one callback-style query in flight that {@link ClientState.onResult} delivers (node-postgres runs a client's
+   * queries one at a time; pool.query sends exactly one): slots reused per query instead of a closure per query.
+   * `q` is undefined when the slots are free; a second concurrent callback query falls back to a closure.
+   */
+  q: RequestStore | undefined;
+  qText: string;
+  qParams: unknown[] | null;
+  qT0: number;
+  // biome-ignore lint/suspicious/noExplicitAny: node-postgres' query callback
+  qCallback: ((err: any, res: any) => void) | undefined;
+  onResult: (err: unknown, res: unknown) => void;
 }
 type WrappedClient = PgClientLike & { [STATE]?: ClientState };
 
@@ -431,10 +445,54 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   /** The client whose query result callback is running, and the clock read taken for it. */
   let deliveredState: ClientState | undefined;
   let deliveredAt = 0;
+  /** A callback-style query's result: recorded, the request made current, then the caller's callback. */
+  const deliver = (
+    state: ClientState,
+    store: RequestStore,
+    text: string,
+    params: unknown[] | null,
+    t0: number,
+    // biome-ignore lint/suspicious/noExplicitAny: node-postgres' query callback
+    cb: (err: any, res: any) => void,
+    err: unknown,
+    res: unknown,
+  ): void => {
+    const end = performance.now();
+    record(store, text, params, end - t0, err ? undefined : res);
+    if (continuation) enter(store);
+    // pool.query releases the connection inside this callback: the release reuses this clock read
+    deliveredState = state;
+    deliveredAt = end;
+    try {
+      cb(err, res);
+    } finally {
+      deliveredState = undefined;
+    }
+  };
   const wrapClient = (client: WrappedClient): ClientState => {
     const existing = client[STATE];
     if (existing) return existing;
-    const state: ClientState = { client, out: false, t0: 0, stack: null, store: undefined };
+    const state: ClientState = {
+      client,
+      out: false,
+      t0: 0,
+      stack: null,
+      store: undefined,
+      q: undefined,
+      qText: '',
+      qParams: null,
+      qT0: 0,
+      qCallback: undefined,
+      onResult: (err, res) => {
+        const store = state.q!;
+        const cb = state.qCallback!;
+        const params = state.qParams;
+        state.q = undefined;
+        state.qCallback = undefined;
+        state.qParams = null;
+        deliver(state, store, state.qText, params, state.qT0, cb, err, res);
+      },
+    };
     const original = client.query;
     client[STATE] = state;
     clientStates.add(state);
@@ -452,23 +510,19 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       // pool.query: the connection was acquired in this same synchronous flow, that clock read serves
       const t0 = acquireFlow === state ? state.t0 : performance.now();
       if (typeof cb === 'function') {
+        if (state.q === undefined) {
+          state.q = store;
+          state.qText = text;
+          state.qParams = params;
+          state.qT0 = t0;
+          state.qCallback = cb;
+          return original.call(this, config, typeof values === 'function' ? undefined : values, state.onResult);
+        }
         return original.call(
           this,
           config,
           typeof values === 'function' ? undefined : values,
-          (err: unknown, res: unknown) => {
-            const end = performance.now();
-            record(store, text, params, end - t0, err ? undefined : res);
-            if (continuation) enter(store);
-            // pool.query releases the connection inside this callback: the release reuses this clock read
-            deliveredState = state;
-            deliveredAt = end;
-            try {
-              cb(err, res);
-            } finally {
-              deliveredState = undefined;
-            }
-          },
+          (err: unknown, res: unknown) => deliver(state, store, text, params, t0, cb, err, res),
         );
       }
       return (original.call(this, config, values) as Promise<unknown>).then(

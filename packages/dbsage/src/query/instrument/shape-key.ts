@@ -6,6 +6,9 @@
 export class ShapeKeyCache {
   readonly #cache = new Map<string, string>();
   readonly #max: number;
+  /** The last text and its key: a repeated statement is usually the same string object, compared by reference. */
+  #lastText = '';
+  #lastKey = '';
 
   /** `maxEntries` bounds memory when an application inlines literals (every text is new). Default 5 000. */
   constructor(maxEntries = 5000) {
@@ -14,12 +17,15 @@ export class ShapeKeyCache {
 
   /** The shape key of a query text. */
   key(text: string): string {
+    if (text === this.#lastText) return this.#lastKey;
     let k = this.#cache.get(text);
     if (k === undefined) {
       k = shapeKey(text);
       if (this.#cache.size >= this.#max) this.#cache.clear();
       this.#cache.set(text, k);
     }
+    this.#lastText = text;
+    this.#lastKey = k;
     return k;
   }
 }

@@ -197,6 +197,61 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
     }
   });
 
+  it('continuation: callback-style queries queued on one checked-out client are each recorded once, in order', async () => {
+    const reports: RequestReport[] = [];
+    const hits: RuntimeNPlusOne[] = [];
+    const inst = instrument(pool, {
+      scope: 'continuation',
+      nPlusOne: { minTotalMillis: 0 },
+      onNPlusOne: (h) => hits.push(h),
+      onRequestEnd: (r) => reports.push(r),
+    });
+    try {
+      const titles = await inst.runInRequest(
+        () =>
+          new Promise<string[]>((resolve, reject) => {
+            pool.connect((err, client, release) => {
+              if (err || !client) return reject(err);
+              client.query('SELECT id, name FROM authors ORDER BY id', (e1, authors) => {
+                if (e1) return reject(e1);
+                // all queued at once on the same connection: several callback queries in flight
+                const out: string[] = [];
+                let left = authors.rows.length;
+                for (const a of authors.rows) {
+                  client.query('SELECT id, title FROM books WHERE author_id = $1', [a.id], (e2, books) => {
+                    if (e2) return reject(e2);
+                    out.push(`${a.id}:${books.rowCount}`);
+                    if (--left === 0) {
+                      release();
+                      resolve(out);
+                    }
+                  });
+                }
+              });
+            });
+          }),
+        { name: 'callbacks' },
+      );
+      expect(titles).toEqual(['1:3', '2:4', '3:4', '4:4', '5:4', '6:4', '7:4', '8:3']);
+      expect(reports).toEqual([expect.objectContaining({ name: 'callbacks', queries: 9 })]);
+      expect(hits).toEqual([
+        expect.objectContaining({
+          request: 'callbacks',
+          count: 8,
+          childQuery: 'SELECT id, title FROM books WHERE author_id = $1',
+        }),
+      ]);
+      // the slots were freed: the same connection serves a later callback query in another request
+      await inst.runInRequest(
+        () => new Promise<void>((resolve, reject) => pool.query('SELECT 1', (e) => (e ? reject(e) : resolve()))),
+        { name: 'after' },
+      );
+      expect(reports[1]).toMatchObject({ name: 'after', queries: 1 });
+    } finally {
+      inst.restore();
+    }
+  });
+
   it('continuation: middleware() scopes an HTTP-style request until the response finishes', async () => {
     const reports: RequestReport[] = [];
     const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
