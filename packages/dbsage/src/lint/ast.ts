@@ -72,20 +72,51 @@ export function exprText(node: AstNode | undefined): string {
   }
 }
 
+/** One lazily deparsed property: the expression node behind each object's text (and the text once read). */
+interface LazyText {
+  nodes: WeakMap<object, { node: AstNode | undefined; text?: string }>;
+  accessor: PropertyDescriptor;
+}
+
+/** Per property name, shared by every object that has it. */
+const lazyTexts = new Map<string, LazyText>();
+
+function lazyTextProperty(key: string): LazyText {
+  let lazy = lazyTexts.get(key);
+  if (!lazy) {
+    const nodes: LazyText['nodes'] = new WeakMap();
+    const accessor: PropertyDescriptor = {
+      configurable: true,
+      enumerable: true,
+      get(this: object) {
+        const entry = nodes.get(this);
+        if (!entry) return undefined;
+        entry.text ??= exprText(entry.node);
+        return entry.text;
+      },
+      set(this: object, value: unknown) {
+        Object.defineProperty(this, key, { value, writable: true, configurable: true, enumerable: true });
+      },
+    };
+    lazy = { nodes, accessor };
+    lazyTexts.set(key, lazy);
+  }
+  return lazy;
+}
+
 /**
  * Defines `object[key]` as the deparsed text of `node`, computed on first read: most replayed CHECK and
  * DEFAULT expressions are never shown, and deparsing them all is a measurable share of a 10k-statement run.
+ * Call it where the property is first added, in the order of the object's other properties: every object
+ * gets the same getter and setter (the node is looked up per object), so objects built the same way share one
+ * hidden class. Redefining an existing data property as an accessor, or a getter closed over each node, turns
+ * every such object into a slow dictionary-mode object and every loop over a table's columns or constraints
+ * into a megamorphic one.
  */
 export function defineLazyText<T extends object>(object: T, key: keyof T & string, node: AstNode | undefined): void {
-  let cached: string | undefined;
-  Object.defineProperty(object, key, {
-    configurable: true,
-    enumerable: true,
-    get: () => (cached ??= exprText(node)),
-    set: (value: string) => {
-      Object.defineProperty(object, key, { value, writable: true, configurable: true, enumerable: true });
-    },
-  });
+  const lazy = lazyTextProperty(key);
+  lazy.nodes.set(object, { node });
+  Object.defineProperty(object, key, lazy.accessor);
 }
 
 /** Aliases PostgreSQL resolves in the grammar, keyed by the name a user may write. */

@@ -200,16 +200,16 @@ function createTable(model: SchemaModel, node: AstNode, ctx: ReplayContext): voi
 function addColumn(model: SchemaModel, table: ModelTable, def: AstNode, ctx: ReplayContext): ModelColumn {
   const type = typeInfo(def.typeName);
   const serial = type.name === 'serial4' || type.name === 'serial8' || type.name === 'serial2';
-  const col: ModelColumn = {
-    name: String(def.colname),
-    type,
-    nullable: !serial,
-    default: null,
-    identity: null,
-    serial,
-    generated: null,
-    location: ctx.locate(def.location),
-  };
+  // Built property by property so that a lazily deparsed default is added in its place, not redefined
+  // (see defineLazyText): every column keeps the same shape and property order.
+  const col = { name: String(def.colname), type, nullable: !serial } as ModelColumn;
+  const defaultExpr = defaultExpression(def.constraints);
+  if (defaultExpr) defineLazyText(col, 'default', defaultExpr);
+  else col.default = null;
+  col.identity = null;
+  col.serial = serial;
+  col.generated = null;
+  col.location = ctx.locate(def.location);
   const existing = indexByName(table.columns, col.name);
   if (existing >= 0) table.columns.splice(existing, 1);
   table.columns.push(col);
@@ -217,6 +217,14 @@ function addColumn(model: SchemaModel, table: ModelTable, def: AstNode, ctx: Rep
     if (c.Constraint) addConstraint(model, table, c.Constraint, ctx, col);
   }
   return col;
+}
+
+/** The expression of a column's (last) inline DEFAULT constraint. */
+function defaultExpression(constraints: readonly AstNode[] | undefined): AstNode | undefined {
+  let expr: AstNode | undefined;
+  if (constraints)
+    for (const c of constraints) if (c.Constraint?.contype === 'CONSTR_DEFAULT') expr = c.Constraint.raw_expr;
+  return expr;
 }
 
 function defaultName(table: ModelTable, columns: readonly string[], suffix: string): string {
@@ -246,7 +254,7 @@ export function addConstraint(
       if (col) col.nullable = true;
       return undefined;
     case 'CONSTR_DEFAULT':
-      if (col) defineLazyText(col, 'default', c.raw_expr);
+      // Set by addColumn, which reads the default before it builds the column.
       return undefined;
     case 'CONSTR_IDENTITY':
       if (col) {
@@ -281,18 +289,19 @@ export function addConstraint(
     : kind === 'primary'
       ? `${table.name}_pkey`
       : defaultName(table, columns, suffix);
-  const constraint: ModelConstraint = {
+  const constraint = {
     name,
     kind,
     columns,
     validated: !c.skip_validation,
     nullsNotDistinct: Boolean(c.nulls_not_distinct),
-    expression: null,
-    indexName: c.indexname ? String(c.indexname) : null,
-    createdInRun: ctx.inRun,
-    location,
-  };
+  } as ModelConstraint;
+  // A CHECK's text is deparsed on first read, added in its place (see defineLazyText).
   if (kind === 'check') defineLazyText(constraint, 'expression', c.raw_expr);
+  else constraint.expression = null;
+  constraint.indexName = c.indexname ? String(c.indexname) : null;
+  constraint.createdInRun = ctx.inRun;
+  constraint.location = location;
   if (kind === 'foreign') {
     const ref = rangeVar(c.pktable);
     const target = ref ? model.table(ref) : undefined;
