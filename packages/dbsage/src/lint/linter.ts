@@ -1,7 +1,7 @@
 import type { SqlSyntaxError } from '../errors.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../findings/finding.js';
 import { findingFingerprint } from '../findings/fingerprint.js';
-import type { TextRange } from '../sql/chunks.js';
+import { statementChunks, type TextRange } from '../sql/chunks.js';
 import type { WorkerParse } from '../sql/parse-worker.js';
 import { ByteIndex, loadParser, parseRaw } from '../sql/parser.js';
 import { LineIndex, type SqlStatement, splitSqlRange, statementsOfParse } from '../sql/split.js';
@@ -185,18 +185,94 @@ async function* fileBatches(
   }
 }
 
-/** Lints sources; the parser must already be loaded. */
-export function lintSourcesSync(sources: readonly LintSource[], options: LintOptions = {}): LintResult {
+/**
+ * Chunk size (characters) of {@link lintSourcesSync}: a file of at least three chunks is parsed and linted
+ * chunk by chunk (statement-aligned) instead of parsed whole, so only one chunk's parse tree is alive at a
+ * time: the garbage collector has a small live set to copy and the parser's WebAssembly memory stays small.
+ * A 10,000-statement migration spent a third less time in garbage collection.
+ */
+export const SYNC_CHUNK_CHARS = 32 * 1024;
+
+/** Thrown inside a chunked run when a file has a syntax error: the run starts again, parsing files whole. */
+class WholeParseNeeded extends Error {}
+
+/**
+ * Lints sources; the parser must already be loaded. `chunkChars` is the size of the chunks large files are
+ * parsed in ({@link SYNC_CHUNK_CHARS}; `Infinity` parses every file whole).
+ *
+ * The findings are those of a whole-file parse. A file with a syntax error is split with error recovery, and
+ * that recovery differs from one chunk's (statements with semicolons inside, such as `BEGIN ATOMIC` bodies, are
+ * split too), so when a chunked run meets a syntax error it is run again with every file parsed whole. A run
+ * on a seeded model (`--db`) is never chunked, since the model it changes cannot be replayed twice.
+ */
+export function lintSourcesSync(
+  sources: readonly LintSource[],
+  options: LintOptions = {},
+  chunkChars = SYNC_CHUNK_CHARS,
+): LintResult {
+  if (options.model || !Number.isFinite(chunkChars)) return lintRunSync(sources, options, Number.POSITIVE_INFINITY);
+  try {
+    return lintRunSync(sources, options, chunkChars);
+  } catch (error) {
+    if (!(error instanceof WholeParseNeeded)) throw error;
+    return lintRunSync(sources, options, Number.POSITIVE_INFINITY);
+  }
+}
+
+function lintRunSync(sources: readonly LintSource[], options: LintOptions, chunkChars: number): LintResult {
   const run = new LintRun(sources, options);
   for (const source of sources) {
     const text = run.textOf(source);
     const lines = new LineIndex(text);
-    const split = splitSqlRange(text, { start: 0, end: text.length }, { file: source.file, lines, byteBase: 0 });
-    const file = run.beginFile(source, text, split.statements.length, lines);
-    file.batch(split);
+    if (text.length < 3 * chunkChars) {
+      const split = splitSqlRange(text, { start: 0, end: text.length }, { file: source.file, lines, byteBase: 0 });
+      const file = run.beginFile(source, text, split.statements.length, lines);
+      file.batch(split);
+      file.end();
+      continue;
+    }
+    const batches = chunkBatches(text, lines, statementChunks(text, chunkChars));
+    // The transaction mode `per-file-if-multiple` needs to know whether the file has more than one statement.
+    const first: Batch[] = [];
+    let count = 0;
+    let next = batches.next();
+    while (!next.done && count < 2) {
+      first.push(next.value);
+      count += next.value.statements.length;
+      next = batches.next();
+    }
+    const file = run.beginFile(source, text, count, lines);
+    for (const batch of first) file.batch(batch);
+    for (; !next.done; next = batches.next()) file.batch(next.value);
     file.end();
   }
   return run.finish();
+}
+
+/**
+ * The chunks of one file, parsed on this thread as the linter asks for them. A chunk that does not parse was
+ * cut inside a `BEGIN ATOMIC` body, or has a syntax error: the rest of the file is parsed as one piece, and if
+ * that fails too the file has a syntax error and the run must parse it whole ({@link WholeParseNeeded}).
+ */
+function* chunkBatches(text: string, lines: LineIndex, chunks: readonly TextRange[]): Generator<Batch> {
+  let byteBase = 0;
+  let index = 0;
+  for (const chunk of chunks) {
+    let piece = text.slice(chunk.start, chunk.end);
+    let parsed = parseRaw(piece);
+    let last = false;
+    if (!parsed.ok) {
+      piece = text.slice(chunk.start);
+      parsed = parseRaw(piece);
+      if (!parsed.ok) throw new WholeParseNeeded();
+      last = true;
+    }
+    const statements = statementsOfParse(piece, chunk.start, parsed.stmts, lines, index, byteBase);
+    index += statements.length;
+    byteBase += Buffer.byteLength(piece, 'utf8');
+    yield { statements, errors: [] };
+    if (last) return;
+  }
 }
 
 /** One file being linted: statements arrive in order, in one batch or many. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lintSources, lintSourcesSync } from '../../../src/lint/linter.js';
+import { lintSources, lintSourcesSync, SYNC_CHUNK_CHARS } from '../../../src/lint/linter.js';
 import { PARALLEL_PARSE_MIN_CHARS } from '../../../src/lint/parse-ahead.js';
 import { statementChunks } from '../../../src/sql/chunks.js';
 import { loadParser } from '../../../src/sql/parser.js';
@@ -112,5 +112,31 @@ describe('lintSources on a large input (parsed in a worker, in chunks)', { timeo
     expect(r.syntaxErrors).toBeGreaterThan(0);
     const errors = r.findings.filter((f) => f.ruleId === 'syntax-error').map((f) => f.title);
     expect(errors.some((t) => t.includes('syntax error at or near "SELEC"'))).toBe(true);
+  });
+});
+
+describe('lintSourcesSync on a large input (parsed on this thread, chunk by chunk)', { timeout: 60_000 }, () => {
+  const compare = (text: string) => {
+    expect(text.length).toBeGreaterThan(3 * SYNC_CHUNK_CHARS);
+    const sources = [
+      { file: 'a.sql', text },
+      { file: 'b.sql', text: 'CREATE INDEX late_idx ON t_1 (owner_id);\nALTER TABLE orders DROP COLUMN x;\n' },
+    ];
+    const whole = lintSourcesSync(sources, {}, Number.POSITIVE_INFINITY);
+    const chunked = lintSourcesSync(sources);
+    expect(chunked.statements).toBe(whole.statements);
+    expect(chunked.syntaxErrors).toBe(whole.syntaxErrors);
+    expect(chunked.findings).toEqual(whole.findings);
+    return whole;
+  };
+
+  it('reports the same findings, in the same order, as a parse of the whole file', () => {
+    const r = compare(bigMigration(SYNC_CHUNK_CHARS * 6));
+    expect(r.findings.length).toBeGreaterThan(100);
+  });
+
+  it('after a syntax error in the middle, reports the same findings as a parse of the whole file', () => {
+    const r = compare(bigMigration(SYNC_CHUNK_CHARS * 6, (n) => (n === 100 ? 'SELEC broken FROM;' : undefined)));
+    expect(r.syntaxErrors).toBeGreaterThan(0);
   });
 });
