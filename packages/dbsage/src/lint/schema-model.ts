@@ -128,6 +128,11 @@ export function displayTable(t: { schema: string; name: string }): string {
 /** The mutable schema model. */
 export class SchemaModel {
   readonly #tables = new Map<string, ModelTable>();
+  /**
+   * The same tables by schema, then name: lookups (several per replayed statement) use this, so they do not
+   * build and hash a `schema.name` string each time.
+   */
+  readonly #bySchema = new Map<string, Map<string, ModelTable>>();
   /** Index key (`schema.index`) → table key. */
   readonly #indexOwner = new Map<string, string>();
   readonly enums = new Map<string, string[]>();
@@ -148,9 +153,9 @@ export class SchemaModel {
 
   /** Resolves a relation name the way search_path would. */
   table(rel: RelName): ModelTable | undefined {
-    if (rel.schema) return this.#tables.get(tableKey(rel.schema, rel.name));
+    if (rel.schema) return this.#bySchema.get(rel.schema)?.get(rel.name);
     for (const schema of this.searchPath) {
-      const t = this.#tables.get(tableKey(schema, rel.name));
+      const t = this.#bySchema.get(schema)?.get(rel.name);
       if (t) return t;
     }
     return undefined;
@@ -164,6 +169,7 @@ export class SchemaModel {
   /** Adds (or replaces) a table. */
   addTable(table: ModelTable): void {
     this.#tables.set(tableKey(table.schema, table.name), table);
+    this.#named(table.schema).set(table.name, table);
     for (const index of table.indexes)
       this.#indexOwner.set(tableKey(index.schema, index.name), tableKey(table.schema, table.name));
   }
@@ -171,18 +177,30 @@ export class SchemaModel {
   /** Removes a table and its indexes. */
   dropTable(table: ModelTable): void {
     this.#tables.delete(tableKey(table.schema, table.name));
+    this.#bySchema.get(table.schema)?.delete(table.name);
     for (const index of table.indexes) this.#indexOwner.delete(tableKey(index.schema, index.name));
   }
 
   /** Renames a table in place. */
   renameTable(table: ModelTable, newName: string): void {
     this.#tables.delete(tableKey(table.schema, table.name));
+    this.#bySchema.get(table.schema)?.delete(table.name);
     table.name = newName;
     for (const index of table.indexes) {
       index.table = newName;
       this.#indexOwner.set(tableKey(index.schema, index.name), tableKey(table.schema, newName));
     }
     this.#tables.set(tableKey(table.schema, newName), table);
+    this.#named(table.schema).set(newName, table);
+  }
+
+  #named(schema: string): Map<string, ModelTable> {
+    let named = this.#bySchema.get(schema);
+    if (!named) {
+      named = new Map();
+      this.#bySchema.set(schema, named);
+    }
+    return named;
   }
 
   /** Registers an index on its table. */
