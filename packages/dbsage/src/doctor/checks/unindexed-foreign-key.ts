@@ -58,40 +58,42 @@ export const unindexedForeignKey = defineCheck({
     },
   },
   async run(ctx, o) {
-    // Which foreign keys lack an index depends on the catalog alone (kept across a session's runs); column names,
-    // sizes and counters are read on every run, for those constraints only.
+    // Which foreign keys lack an index and their names depend on the catalog alone (kept across a session's runs);
+    // column names (a column rename is not in the catalog version), row estimates, sizes and counters are read on
+    // every run, for those constraints only.
     const unindexed = await catalogMemo(ctx, 'unindexed-foreign-keys', async () =>
-      (
-        await query<{ oid: number }>(
-          ctx,
-          `SELECT con.oid::int8 AS oid
-             FROM pg_constraint con
-             JOIN pg_class t ON t.oid = con.conrelid
-             JOIN pg_namespace n ON n.oid = t.relnamespace
-            WHERE con.contype = 'f'               -- f: foreign key
-              AND con.conparentid = 0             -- partitions inherit the parent's constraint: report it once
-              AND ${USER_SCHEMAS}
-              AND NOT EXISTS (
-                    SELECT 1 FROM pg_index i
-                      JOIN pg_class ic ON ic.oid = i.indexrelid
-                      JOIN pg_am am ON am.oid = ic.relam
-                     WHERE i.indrelid = con.conrelid AND i.indpred IS NULL AND i.indisvalid
-                       AND am.amname = 'btree' AND i.indnkeyatts >= cardinality(con.conkey)
-                       AND (SELECT array_agg(u.attnum) FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, ord)
-                             WHERE u.ord <= cardinality(con.conkey)) @> con.conkey
-                       AND (SELECT array_agg(u.attnum) FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, ord)
-                             WHERE u.ord <= cardinality(con.conkey)) <@ con.conkey)`,
-        )
-      ).map((r) => Number(r.oid)),
+      query<Record<string, unknown>>(
+        ctx,
+        `SELECT con.oid::int8 AS oid, con.conname AS name, n.nspname AS schema, t.relname AS table_name,
+                fn.nspname AS ref_schema, ft.relname AS ref_table,
+                con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update
+           FROM pg_constraint con
+           JOIN pg_class t ON t.oid = con.conrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace
+           JOIN pg_class ft ON ft.oid = con.confrelid
+           JOIN pg_namespace fn ON fn.oid = ft.relnamespace
+          WHERE con.contype = 'f'               -- f: foreign key
+            AND con.conparentid = 0             -- partitions inherit the parent's constraint: report it once
+            AND ${USER_SCHEMAS}
+            AND NOT EXISTS (
+                  SELECT 1 FROM pg_index i
+                    JOIN pg_class ic ON ic.oid = i.indexrelid
+                    JOIN pg_am am ON am.oid = ic.relam
+                   WHERE i.indrelid = con.conrelid AND i.indpred IS NULL AND i.indisvalid
+                     AND am.amname = 'btree' AND i.indnkeyatts >= cardinality(con.conkey)
+                     AND (SELECT array_agg(u.attnum) FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, ord)
+                           WHERE u.ord <= cardinality(con.conkey)) @> con.conkey
+                     AND (SELECT array_agg(u.attnum) FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(attnum, ord)
+                           WHERE u.ord <= cardinality(con.conkey)) <@ con.conkey)`,
+      ),
     );
     if (unindexed.length === 0) return [];
-    const rows = await query<Record<string, unknown>>(
+    // One row per constraint, in the same order (WITH ORDINALITY): index probes of pg_constraint and pg_class.
+    const numbers = await query<Record<string, unknown>>(
       ctx,
-      `SELECT con.conname AS name, n.nspname AS schema, t.relname AS table_name,
+      `SELECT con.oid IS NOT NULL AS present,
               ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
-              fn.nspname AS ref_schema, ft.relname AS ref_table,
-              con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update,
               GREATEST(t.reltuples, 0)::float8 AS rows,
               -- pg_class size (as of the last VACUUM/ANALYZE), measured on disk only before the first one
               CASE WHEN t.relkind = 'p' THEN 0
@@ -99,14 +101,14 @@ export const unindexedForeignKey = defineCheck({
                    ELSE t.relpages::int8 * current_setting('block_size')::int8 END AS table_bytes,
               pg_stat_get_tuples_deleted(con.confrelid) + pg_stat_get_tuples_updated(con.confrelid) AS parent_writes,
               pg_stat_get_numscans(con.conrelid) AS child_seq_scans
-         FROM pg_constraint con
-         JOIN pg_class t ON t.oid = con.conrelid
-         JOIN pg_namespace n ON n.oid = t.relnamespace
-         JOIN pg_class ft ON ft.oid = con.confrelid
-         JOIN pg_namespace fn ON fn.oid = ft.relnamespace
-        WHERE con.oid = ANY ($1::oid[])`,
-      [unindexed],
+         FROM unnest($1::oid[]) WITH ORDINALITY u(oid, ord)
+         LEFT JOIN pg_constraint con ON con.oid = u.oid
+         LEFT JOIN pg_class t ON t.oid = con.conrelid
+        ORDER BY u.ord`,
+      [unindexed.map((r) => r.oid)],
     );
+    // A constraint dropped since the catalog version was read has no row left: not reported.
+    const rows = unindexed.flatMap((r, i) => (numbers[i]?.present ? [{ ...r, ...numbers[i] }] : []));
     return rows.map((r) => {
       const schema = String(r.schema);
       const table = String(r.table_name);
