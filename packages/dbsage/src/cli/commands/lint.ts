@@ -40,16 +40,23 @@ function parseProfiles(value: string | undefined): Profile[] | undefined {
 }
 
 /**
- * Keeps the parser's WebAssembly on V8's baseline compiler (Liftoff) for this process. V8 re-compiles hot
- * WASM functions with its optimizing compiler in background threads, and for libpg-query (whose grammar is one
- * huge function) that compile costs more CPU than a lint run ever wins back: parsing a 10,000-statement
- * migration took 150 ms of CPU on Liftoff alone and 500 ms with tier-up, on a 2-core machine where that
- * background work competes with the lint itself. A CLI run parses once and exits, so it never reaches the
- * point where the optimized code pays off. Must run before the parser's module is compiled; the flag is
- * process-wide (worker threads included). Library users in long-lived processes keep V8's default.
+ * Compiler settings for this short-lived process (process-wide, worker threads included; library users in
+ * long-lived processes keep V8's defaults). Must run before the parser's module is compiled.
+ *
+ * - `--liftoff-only` keeps the parser's WebAssembly on V8's baseline compiler (Liftoff). V8 re-compiles hot
+ *   WASM functions with its optimizing compiler in background threads, and for libpg-query (whose grammar is one
+ *   huge function) that compile costs more CPU than a lint run ever wins back: parsing a 10,000-statement
+ *   migration took 150 ms of CPU on Liftoff alone and 500 ms with tier-up, on a 2-core machine where that
+ *   background work competes with the lint itself. A CLI run parses once and exits, so it never reaches the
+ *   point where the optimized code pays off.
+ * - `--no-turbo-inlining` keeps TurboFan from inlining callees into the functions it optimizes. The replay and
+ *   the rules are many mid-sized functions; with inlining, optimizing the ~90 hot ones took about 250 ms of
+ *   CPU on background threads in a 10,000-statement run, without inlining about 150 ms, and the main thread
+ *   was no slower (360-380 ms either way). On a loaded 2-core machine those threads compete with the lint.
  */
-function baselineWasmOnly(): void {
+function cliCompilerFlags(): void {
   setFlagsFromString('--liftoff-only');
+  setFlagsFromString('--no-turbo-inlining');
 }
 
 /**
@@ -111,7 +118,10 @@ export const command: CommandModule = {
         }
         return { file: f.display, text, history };
       });
-      baselineWasmOnly();
+      cliCompilerFlags();
+      // The parser's WebAssembly compiles on V8's background threads while this thread loads the linter (a
+      // failure to load surfaces when the linter awaits the parser).
+      import('../../sql/parser.js').then((parser) => parser.loadParser()).catch(() => undefined);
       // A large input starts parsing in a worker now, while this thread loads the linter (and reads the catalog).
       const ahead = startParse(sources, PRESETS[presetId]);
       try {
