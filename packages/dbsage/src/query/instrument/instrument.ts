@@ -308,7 +308,8 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     if (store.events.length >= maxEvents) store.events.shift();
     const rows = (result as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? null;
     store.events.push({
-      fingerprint: shapes.key(text),
+      // keyed at the request's end, only when the N+1 rule looks at it
+      fingerprint: '',
       query: text,
       params,
       durationMillis: duration,
@@ -326,6 +327,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       store.events.length >= (rule.minRepeats ?? DEFAULT_N_PLUS_ONE_RULE.minRepeats) + 1 &&
       store.queryMillis >= (rule.minTotalMillis ?? DEFAULT_N_PLUS_ONE_RULE.minTotalMillis)
     ) {
+      for (const e of store.events) if (e.fingerprint === '') e.fingerprint = shapes.key(e.query);
       for (const hit of detectInStream(store.events, rule)) {
         let link: NPlusOneLink | null = null;
         let rewrite: NPlusOneRewrite | null = null;
