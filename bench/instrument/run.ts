@@ -2,53 +2,82 @@
  * Overhead of `instrument(pool)` against the bare node-postgres pool, on a throwaway PostgreSQL 15
  * (test/support/postgres.ts): `SELECT $1::int` round trips by CONCURRENCY workers, PER_REQUEST queries per request.
  *
- * Variants, each in its OWN child process, instrumented once for the process's life as an application would be:
+ * Variants, each in BENCH_PROCESSES (3) processes, instrumented once for the process's life as an application would be:
  *
  *   bare          the pool as is
- *   bare-b        a second bare process: the A/A noise floor of the method
+ *   bare-b        more bare processes: the A/A noise floor of the method
  *   default       instrument(pool) with its defaults, each request in runInRequest: THE figure
  *   als           instrument(pool, { scope: 'als' }): dbsage's own AsyncLocalStorage per request
  *   scope-none    instrument(pool, { scope: 'none' }): pool health only, runInRequest just runs
  *   app-als       no dbsage; the application scopes each request with its own AsyncLocalStorage.run
  *   external      app-als plus instrument(pool, { scope: appAls }): dbsage reuses the application's context
  *   paired        ONE process with two identical pools, one bare, one instrumented with the defaults for the process's
- *                 life; their turns back to back (order alternating): no process-to-process offset; valid for the
- *                 default because it enables no async hook (see below)
+ *                 life; their turns back to back (order alternating)
  *
- * Why one process per variant: once an AsyncLocalStorage (any async hook) has been enabled in a Node 20 process,
+ * Why separate processes: once an AsyncLocalStorage (any async hook) has been enabled in a Node 20 process,
  * promise-heavy code stays slower after it is disabled again (measured ≈ +17 % on a plain await loop), so a
- * bare turn that follows an instrumented turn in the same process is not bare: the baseline was inflated.
+ * bare turn that follows an instrumented turn in the same process is not bare. And an application either has
+ * dbsage in its process or not: the separate-process comparison is the one that measures what it pays.
  *
- * Noise control (2 shared cores): the parent drives short rounds (BENCH_ROUND_QUERIES), one child at a time, every
- * variant once per round in an order that rotates round by round, after warm-up rounds. Reported per variant: the
- * median (and interquartile range) over rounds of the per-round ratio vs bare in the same round, for wall time and
- * for the child's own CPU time (user + system; PostgreSQL excluded), plus client CPU µs per query, the ratio of
- * totals, and the 1/5/15-minute load averages (`uptime`) before and after.
+ * Why several processes per variant (BENCH_PROCESSES, default 3): two identical bare processes differ by several
+ * percent for the whole run (which CPU and which PostgreSQL backends they share, heap and code layout); with one
+ * process per variant that offset was as large as the effect (A/A +3.1 % wall with default at +9.8 %). Here every
+ * variant runs in PROCESSES processes, each process one turn per round, and a variant's round figure is the mean of
+ * its turns, so the offsets average out; the line "process offsets" prints each process's median vs the bare mean,
+ * and bare-b vs bare is the remaining A/A floor. Every process runs one turn per round because the time a process
+ * sits idle between its turns changes its speed (see REPLICATED). 100 000 queries per variant in all
+ * (ROUNDS × PROCESSES × BENCH_ROUND_QUERIES).
  *
- * Why also `paired`: two identical bare processes differ by several percent (which CPU and which PostgreSQL backends
- * they share, heap layout), more than the effect measured; `bare-b` shows that spread. The paired child removes it
- * for the default mode, whose turns can share a process with bare turns because it enables no async hook
- * (Node < 24: the 'continuation' scope; Node ≥ 24: AsyncLocalStorage on V8 continuation data). The hook-enabling
- * variants (als, app-als, external) are only compared across processes.
+ * The paired child is reported next to it, not as the headline: it removes the process offset (valid for the default
+ * mode, which enables no async hook: Node < 24 'continuation', Node ≥ 24 AsyncLocalStorage on V8 continuation
+ * data), but its bare pool shares pg's code, inline caches and heap with the instrumented pool, so its bare turns pay
+ * part of the instrumentation (polymorphic client shapes, more garbage): it tends to understate the overhead.
  *
- *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_CONCURRENCY=8 BENCH_PER_REQUEST=10)
+ * Noise control (2 shared cores): the parent drives short turns (BENCH_ROUND_QUERIES), one child at a time, in an
+ * order that rotates round by round, after warm-up rounds. Reported per variant: the median (and interquartile range)
+ * over rounds of the per-round ratio vs bare in the same round, for wall time and for the child's own CPU time
+ * (user + system; PostgreSQL excluded), plus client CPU µs per query, the ratio of totals, and the 1/5/15-minute load
+ * averages before and after. A process never runs two turns in a row: a turn that follows its own previous one finds
+ * its caches warm (processes that ran three consecutive turns per round came out ≈ 10 % faster in wall time than
+ * bare, dbsage or not).
+ *
+ * The children are plain Node on the compiled library (child.mjs; the parent builds packages/dbsage first), as an
+ * application runs it, without tsx's loader thread and transforms in the measured process.
+ *
+ * The load-independent measure: `npm run bench:instrument -- --instructions` counts the client's user-space
+ * instructions per query (valgrind callgrind, `node --single-threaded` so that compilation and garbage collection are
+ * counted on the one thread, main thread only, exactly the measured queries) for bare, scope 'none' and the default.
+ * It does not depend on the machine's load, but it is not deterministic either: how many results each socket read
+ * brings and when V8 optimises differ from run to run (the same bare run gave 56.7 k and 63.7 k), so it is reported
+ * as the mean of BENCH_INSTRUCTION_REPEATS runs with each run listed; it is blind to cache misses and to kernel time
+ * (the socket writes and reads, about 40 % of the client's CPU, which instrument() does not change).
+ *
+ *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_PROCESSES=3 BENCH_CONCURRENCY=8
+ *                               BENCH_PER_REQUEST=10)
  *   BENCH_VARIANTS=bare,default,bare-b npm run bench:instrument   (a subset; bare is always included)
+ *   npm run bench:instrument -- --instructions   (valgrind; BENCH_INSTRUCTION_QUERIES=8000, _WARMUP=4000, _REPEATS=2)
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100_000);
 const ROUND_QUERIES = Number(process.env.BENCH_ROUND_QUERIES ?? 250);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const PER_REQUEST = Number(process.env.BENCH_PER_REQUEST ?? 10);
-const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 20);
-const ROUNDS = Math.max(1, Math.round(QUERIES / ROUND_QUERIES));
+const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 10);
+/** Processes per replicated variant (bare, bare-b, default); every variant runs this many turns per round. */
+const PROCESSES = Math.max(1, Number(process.env.BENCH_PROCESSES ?? 3));
+const ROUNDS = Math.max(1, Math.round(QUERIES / (ROUND_QUERIES * PROCESSES)));
 const ALL_VARIANTS = ['bare', 'bare-b', 'default', 'als', 'scope-none', 'app-als', 'external', 'paired'] as const;
+/**
+ * Variants measured in PROCESSES separate processes each, so that one process's offset does not decide them: all of
+ * them, so that every process runs one turn per round (a process that ran three turns per round, less idle between
+ * them, came out ≈ 6 % faster in wall time than the bare processes, dbsage or not).
+ */
+const REPLICATED: readonly string[] = ALL_VARIANTS;
 type Variant = (typeof ALL_VARIANTS)[number];
 const VARIANTS: Variant[] = (() => {
   const wanted = process.env.BENCH_VARIANTS?.split(',').map((s) => s.trim()) ?? [...ALL_VARIANTS];
@@ -56,114 +85,28 @@ const VARIANTS: Variant[] = (() => {
   return ['bare', ...(wanted.filter((v) => v !== 'bare') as Variant[])];
 })();
 const SELF = fileURLToPath(import.meta.url);
-/** Development aid: BENCH_PAIRED_SCOPE=none measures the paired child with another hook-free scope. */
-const PAIRED_OPTIONS = process.env.BENCH_PAIRED_SCOPE ? { scope: process.env.BENCH_PAIRED_SCOPE as 'none' } : {};
+const ROOT = join(dirname(SELF), '..', '..');
+/** The measured processes: plain Node on the compiled library (child.mjs says why not tsx). */
+const CHILD = join(dirname(SELF), 'child.mjs');
+
+/** Compiles packages/dbsage to dist (incremental), which the children import as an application would. */
+function buildLibrary(): void {
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', join(ROOT, 'packages', 'dbsage')],
+    {
+      stdio: 'inherit',
+    },
+  );
+}
 /** The variants compared across processes (the paired child reports bare and default turns of its own). */
 const SEPARATE = VARIANTS.filter((v) => v !== 'paired');
 
-type Scope = (fn: () => Promise<void>) => Promise<void>;
 interface RoundResult {
   wallMillis: number;
   cpuMillis: number;
   /** The kernel's share of cpuMillis (system time: socket writes on loopback run PostgreSQL's receive path too). */
   sysMillis: number;
-}
-
-// ------------------------------------------------------------------------------------------------------- child
-/** One round: `n` queries by CONCURRENCY workers, PER_REQUEST per request scope. */
-async function round(pool: pg.Pool, n: number, scope: Scope): Promise<RoundResult> {
-  let next = 0;
-  const u0 = process.cpuUsage();
-  const started = performance.now();
-  const worker = async () => {
-    while (next < n) {
-      const start = next;
-      next += PER_REQUEST;
-      await scope(async () => {
-        for (let i = start; i < Math.min(start + PER_REQUEST, n); i++) await pool.query('SELECT $1::int AS v', [i]);
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const wallMillis = performance.now() - started;
-  const u = process.cpuUsage(u0);
-  return { wallMillis, cpuMillis: (u.user + u.system) / 1000, sysMillis: u.system / 1000 };
-}
-
-async function child(variant: Variant, url: string): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
-  let nPlusOneReports = 0;
-  let requestReports = 0;
-  let attributedQueries = 0;
-  let totalQueries = 0;
-  let scope: Scope = (fn) => fn();
-  let restore = (): void => undefined;
-  let paired: ((n: number, round: number) => Promise<{ bare: RoundResult; inst: RoundResult }>) | undefined;
-  if (variant !== 'bare' && variant !== 'bare-b') {
-    // imported only here: the bare processes do not even load dbsage
-    const { instrument } = await import('../../packages/dbsage/src/instrument.js');
-    const callbacks = {
-      onNPlusOne: () => nPlusOneReports++,
-      onRequestEnd: (r: { queries: number }) => {
-        requestReports++;
-        attributedQueries += r.queries;
-      },
-    };
-    if (variant === 'paired') {
-      // bare and default turns in this one process, adjacent, order alternating: valid because the default scope
-      // enables no async hook (Node < 24: 'continuation'; Node ≥ 24: AsyncLocalStorage on continuation data)
-      // Two identically configured pools, the second instrumented for the process's life (instrumenting anew per
-      // turn would run dbsage's fresh wrappers unoptimised every turn).
-      const instrumentedPool = new pg.Pool({ connectionString: url, max: CONCURRENCY });
-      const inst = instrument(instrumentedPool, { ...callbacks, ...PAIRED_OPTIONS });
-      const instScope: Scope = (fn) => inst.runInRequest(fn);
-      restore = () => {
-        inst.restore();
-        void instrumentedPool.end();
-      };
-      paired = async (n, r) => {
-        const out = {} as { bare: RoundResult; inst: RoundResult };
-        for (const which of r % 2 === 0 ? (['bare', 'inst'] as const) : (['inst', 'bare'] as const)) {
-          if (which === 'bare') out.bare = await round(pool, n, (fn) => fn());
-          else out.inst = await round(instrumentedPool, n, instScope);
-        }
-        return out;
-      };
-    } else if (variant === 'app-als' || variant === 'external') {
-      const appAls = new AsyncLocalStorage<{ id: number }>();
-      let id = 0;
-      const inst = variant === 'external' ? instrument(pool, { scope: appAls, ...callbacks }) : null;
-      scope = inst
-        ? (fn) => appAls.run({ id: ++id }, () => inst.runInRequest(fn))
-        : (fn) => appAls.run({ id: ++id }, fn);
-      if (inst) restore = () => inst.restore();
-    } else {
-      const inst = instrument(pool, {
-        ...(variant === 'scope-none' ? { scope: 'none' as const } : variant === 'als' ? { scope: 'als' as const } : {}),
-        ...callbacks,
-      });
-      scope = (fn) => inst.runInRequest(fn);
-      restore = () => inst.restore();
-    }
-  }
-  process.on('message', (msg: { n?: number; round?: number; stop?: boolean }) => {
-    if (msg.stop) {
-      restore();
-      void pool.end().then(() => {
-        process.send!({ done: true, nPlusOneReports, requestReports, attributedQueries, totalQueries }, () =>
-          process.exit(0),
-        );
-      });
-      return;
-    }
-    totalQueries += msg.n!;
-    if (paired) {
-      void paired(msg.n!, msg.round ?? 0).then((r) => process.send!(r));
-      return;
-    }
-    void round(pool, msg.n!, scope).then((r) => process.send!(r));
-  });
-  process.send!({ ready: true });
 }
 
 // ------------------------------------------------------------------------------------------------------ parent
@@ -174,11 +117,9 @@ interface Worker {
 
 function spawnVariant(variant: Variant, url: string): Worker {
   const profile = process.env.BENCH_PROFILE?.split(',').includes(variant);
-  const proc = fork(SELF, ['--child', variant, url], {
+  const proc = fork(CHILD, ['--child', variant, url], {
     // BENCH_PROFILE=default,bare writes V8 CPU profiles of those children to BENCH_PROFILE_DIR (default bench/.profiles)
     execArgv: [
-      '--import',
-      'tsx',
       ...(profile
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? join(dirname(SELF), '..', '.profiles')}`]
         : []),
@@ -186,21 +127,28 @@ function spawnVariant(variant: Variant, url: string): Worker {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const queue: Record<string, unknown>[] = [];
-  const waiting: ((m: Record<string, unknown>) => void)[] = [];
+  const waiting: { resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
+  let failed: Error | undefined;
   proc.on('message', (m: Record<string, unknown>) => {
     const w = waiting.shift();
-    if (w) w(m);
+    if (w) w.resolve(m);
     else queue.push(m);
   });
   proc.on('exit', (code) => {
     if (code !== 0 && !stopping) {
-      console.error(`variant ${variant} exited with ${code}`);
-      process.exit(1);
+      // rejected rather than process.exit: the parent's finally stops the children and PostgreSQL
+      failed = new Error(`variant ${variant} exited with ${code}`);
+      for (const w of waiting.splice(0)) w.reject(failed);
     }
   });
   return {
     proc,
-    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+    next: () =>
+      queue.length
+        ? Promise.resolve(queue.shift()!)
+        : failed
+          ? Promise.reject(failed)
+          : new Promise((resolve, reject) => waiting.push({ resolve, reject })),
   };
 }
 
@@ -272,49 +220,91 @@ function summarize(
 
 async function parent(): Promise<void> {
   const { startPostgres } = await import('../../test/support/postgres.js');
-  const server = await startPostgres();
-  const workers = {} as Record<Variant, Worker>;
-  const childReports: Record<string, unknown> = {};
+  // every process holds CONCURRENCY connections (the paired one twice that)
+  const pools = VARIANTS.reduce((n, v) => n + (REPLICATED.includes(v) ? PROCESSES : 1) * (v === 'paired' ? 2 : 1), 0);
+  const server = await startPostgres({ max_connections: String(pools * CONCURRENCY + 20) });
+  /** One process per (variant, replica): `default#2`; the non-replicated variants have one process, `als#0`. */
+  const workers: Record<string, Worker> = {};
+  const processesOf = (v: Variant): string[] =>
+    Array.from({ length: REPLICATED.includes(v) ? PROCESSES : 1 }, (_, i) => `${v}#${i}`);
+  const childReports: Record<string, { attributedQueries: number; totalQueries: number; requestReports: number }> = {};
   try {
-    for (const v of VARIANTS) workers[v] = spawnVariant(v, server.adminUrl);
-    for (const v of VARIANTS) await workers[v].next(); // ready
+    for (const v of VARIANTS) for (const id of processesOf(v)) workers[id] = spawnVariant(v, server.adminUrl);
+    for (const w of Object.values(workers)) await w.next(); // ready
+    // Every variant runs PROCESSES turns per round: on its PROCESSES processes in turn, or all on its one process.
+    // Replica-major order: a process never runs two turns in a row (a turn right after its own previous one finds
+    // its caches warm: measured ≈ 10 % less wall time than a turn after another process).
+    const slots = Array.from({ length: PROCESSES }, (_, i) =>
+      VARIANTS.map((v) => {
+        const ids = processesOf(v);
+        return { v, id: ids[i % ids.length]! };
+      }),
+    ).flat();
     const loadBefore = load();
-    for (let w = 0; w < WARMUP_ROUNDS; w++) for (const v of VARIANTS) await turn(workers[v], ROUND_QUERIES);
+    for (let w = 0; w < WARMUP_ROUNDS; w++) for (const slot of slots) await turn(workers[slot.id]!, ROUND_QUERIES);
     const series = () =>
       Object.fromEntries([...VARIANTS, 'paired-bare', 'paired-default'].map((v) => [v, [] as number[]]));
     const wall = series();
     const cpu = series();
     const sys = series();
-    const push = (v: string, res: RoundResult) => {
-      wall[v]!.push(res.wallMillis);
-      cpu[v]!.push(res.cpuMillis);
-      sys[v]!.push(res.sysMillis);
-    };
+    /** Per process: the median over rounds of its turn vs the bare processes' mean in that round (its offset). */
+    const processVsBare: Record<string, { wall: number[]; cpu: number[] }> = {};
     for (let r = 0; r < ROUNDS; r++) {
-      for (let j = 0; j < VARIANTS.length; j++) {
-        const v = VARIANTS[(r + j) % VARIANTS.length]!;
-        const res = await turn(workers[v], ROUND_QUERIES, r);
-        if (v === 'paired') {
+      const acc: Record<string, RoundResult[]> = {};
+      const add = (v: string, res: RoundResult) => {
+        acc[v] ??= [];
+        acc[v].push(res);
+      };
+      const byProcess: [string, RoundResult][] = [];
+      for (let j = 0; j < slots.length; j++) {
+        const slot = slots[(r + j) % slots.length]!;
+        const res = await turn(workers[slot.id]!, ROUND_QUERIES, r);
+        if (slot.v === 'paired') {
           const p = res as unknown as { bare: RoundResult; inst: RoundResult };
-          push('paired-bare', p.bare);
-          push('paired-default', p.inst);
-        } else push(v, res);
+          add('paired-bare', p.bare);
+          add('paired-default', p.inst);
+        } else {
+          add(slot.v, res);
+          byProcess.push([slot.id, res]);
+        }
+      }
+      // the round's figure of a variant: the mean of its PROCESSES turns
+      for (const [v, results] of Object.entries(acc)) {
+        const mean = (f: (x: RoundResult) => number) => results.reduce((a, x) => a + f(x), 0) / results.length;
+        wall[v]!.push(mean((x) => x.wallMillis));
+        cpu[v]!.push(mean((x) => x.cpuMillis));
+        sys[v]!.push(mean((x) => x.sysMillis));
+      }
+      for (const [id, res] of byProcess) {
+        processVsBare[id] ??= { wall: [], cpu: [] };
+        processVsBare[id].wall.push((res.wallMillis / wall.bare![r]! - 1) * 100);
+        processVsBare[id].cpu.push((res.cpuMillis / cpu.bare![r]! - 1) * 100);
       }
     }
     const loadAfter = load();
     stopping = true;
-    for (const v of VARIANTS) {
-      workers[v].proc.send({ stop: true });
-      const { done: _, ...counts } = await workers[v].next();
-      childReports[v] = counts;
+    for (const [id, w] of Object.entries(workers)) {
+      w.proc.send({ stop: true });
+      const { done: _, ...counts } = await w.next();
+      const v = id.split('#')[0]!;
+      const c = counts as (typeof childReports)[string];
+      childReports[v] ??= { attributedQueries: 0, totalQueries: 0, requestReports: 0 };
+      const sum = childReports[v];
+      sum.attributedQueries += c.attributedQueries;
+      sum.totalQueries += c.totalQueries;
+      sum.requestReports += c.requestReports;
     }
     // let the children exit by themselves (a CPU profile is written at exit)
     await Promise.all(
-      VARIANTS.map((v) =>
-        workers[v].proc.exitCode === null
-          ? new Promise((resolve) => workers[v].proc.once('exit', resolve))
-          : Promise.resolve(),
+      Object.values(workers).map((w) =>
+        w.proc.exitCode === null ? new Promise((resolve) => w.proc.once('exit', resolve)) : Promise.resolve(),
       ),
+    );
+    const processOffsets = Object.fromEntries(
+      Object.entries(processVsBare).map(([id, x]) => [
+        id,
+        { wallVsBarePct: spread(x.wall).median, cpuVsBarePct: spread(x.cpu).median },
+      ]),
     );
     const summary = summarize(wall, cpu, sys);
     const pairedSummary = VARIANTS.includes('paired')
@@ -352,8 +342,9 @@ async function parent(): Promise<void> {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     console.log(
-      `overhead vs the bare pool, one process per variant (paired: bare and default turns in one process), ` +
-        `${ROUNDS} interleaved rounds × ${ROUND_QUERIES} queries ` +
+      `overhead vs the bare pool; each variant in ${PROCESSES} processes ` +
+        `(paired: bare and default turns in each of its processes); ${ROUNDS} interleaved rounds × ${PROCESSES} turns × ` +
+        `${ROUND_QUERIES} queries per variant ` +
         `(${CONCURRENCY} workers, ${PER_REQUEST} queries per request), Node ${process.version}`,
     );
     console.log(line(head));
@@ -361,22 +352,30 @@ async function parent(): Promise<void> {
     console.log(`load average ${loadBefore.join(' ')} → ${loadAfter.join(' ')}`);
     const def = summary.default;
     for (const v of VARIANTS) {
-      const c = childReports[v] as { attributedQueries: number; totalQueries: number; requestReports: number };
+      const c = childReports[v]!;
       if (c.requestReports > 0) {
         console.log(
           `${v}: ${c.attributedQueries} of ${c.totalQueries} queries attributed to ${c.requestReports} requests`,
         );
       }
     }
+    console.log(
+      `process offsets vs the bare processes' mean (median over rounds, wall / client CPU): ${Object.entries(
+        processOffsets,
+      )
+        .map(([id, o]) => `${id} ${fmt(o.wallVsBarePct)} / ${fmt(o.cpuVsBarePct)}`)
+        .join(', ')}`,
+    );
     const aa = summary['bare-b'];
     if (aa) {
       console.log(
-        `A/A noise floor (two identical bare processes): ${fmt(aa.wallVsBarePct.median)} wall, ${fmt(aa.cpuVsBarePct.median)} client CPU`,
+        `A/A noise floor (bare-b vs bare, ${PROCESSES} identical bare processes each): ${fmt(aa.wallVsBarePct.median)} wall, ` +
+          `${fmt(aa.cpuVsBarePct.median)} client CPU`,
       );
     }
     if (def) {
       console.log(
-        `instrument(pool), default mode, separate processes: ${fmt(def.wallVsBarePct.median)} wall, ` +
+        `instrument(pool), default mode, ${PROCESSES} processes vs ${PROCESSES} bare processes: ${fmt(def.wallVsBarePct.median)} wall, ` +
           `${fmt(def.cpuVsBarePct.median)} client CPU vs the bare pool (median of per-round ratios; target < 5 %)`,
       );
     }
@@ -394,10 +393,13 @@ async function parent(): Promise<void> {
       server: 'PostgreSQL 15, throwaway (test/support/postgres.ts)',
       statement: 'SELECT $1::int AS v',
       method:
-        'one child process per variant, interleaved rotating rounds, median of per-round ratios vs bare; plus one ' +
-        'child that runs bare and default turns back to back in the same process (order alternating), valid for ' +
-        'the default because it enables no async hook',
-      queriesPerVariant: ROUNDS * ROUND_QUERIES,
+        `every variant in ${PROCESSES} child processes (plain Node on the compiled library), each process one turn ` +
+        "per round, interleaved in an order rotating round by round; a variant's round figure is " +
+        'the mean of its turns; median of per-round ratios vs bare; plus one child that runs bare and default turns ' +
+        'back to back in the same process (order alternating, in PROCESSES such processes), valid for the default ' +
+        'because it enables no async hook',
+      processesPerReplicatedVariant: PROCESSES,
+      queriesPerVariant: ROUNDS * ROUND_QUERIES * PROCESSES,
       roundQueries: ROUND_QUERIES,
       rounds: ROUNDS,
       warmupRounds: WARMUP_ROUNDS,
@@ -413,6 +415,7 @@ async function parent(): Promise<void> {
       variants: summary,
       paired: pairedSummary,
       childReports,
+      processOffsets,
       roundWallMillis: wall,
       roundCpuMillis: cpu,
       roundSysMillis: sys,
@@ -428,6 +431,105 @@ async function parent(): Promise<void> {
   }
 }
 
-const at = process.argv.indexOf('--child');
-if (at >= 0) await child(process.argv[at + 1] as Variant, process.argv[at + 2]!);
+// ----------------------------------------------------------------------------------------- instruction counts
+const INSTRUCTION_VARIANTS = ['bare', 'scope-none', 'default'] as const;
+
+/**
+ * `npm run bench:instrument -- --instructions`: user-space instructions per query of the client's main thread
+ * (callgrind, --separate-threads: the tsx loader's and V8's background threads are left out), bare vs pool health
+ * only vs the default. Deterministic within about ±1 % (JIT and GC timing), independent of the machine's load.
+ */
+async function instructions(): Promise<void> {
+  const n = Number(process.env.BENCH_INSTRUCTION_QUERIES ?? 8000);
+  const warm = Number(process.env.BENCH_INSTRUCTION_WARMUP ?? 4000);
+  const repeats = Number(process.env.BENCH_INSTRUCTION_REPEATS ?? 2);
+  const { mkdtempSync, readdirSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { startPostgres } = await import('../../test/support/postgres.js');
+  const server = await startPostgres();
+  const dir = mkdtempSync(join(tmpdir(), 'dbsage-callgrind-'));
+  const perQuery: Record<string, number[]> = {};
+  try {
+    for (let r = 0; r < repeats; r++) {
+      for (const v of INSTRUCTION_VARIANTS) {
+        const out = join(dir, `${v}-${r}`);
+        execFileSync(
+          'valgrind',
+          [
+            '--tool=callgrind',
+            '--separate-threads=yes',
+            `--callgrind-out-file=${out}`,
+            '--zero-before=node::os::GetHostname*',
+            '--dump-before=node::os::GetLoadAvg*',
+            process.execPath,
+            // V8 compiles and collects garbage on the main thread: the count no longer depends on when background
+            // compile jobs happen to finish under valgrind (with them, repeated runs differed by up to 20 %)
+            '--single-threaded',
+            CHILD,
+            '--instructions-child',
+            v,
+            server.adminUrl,
+            String(n),
+            String(warm),
+          ],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        // the dump made at os.loadavg(), main thread (-01)
+        const dump = readdirSync(dir).find((f) => f.startsWith(`${v}-${r}.`) && f.endsWith('-01'));
+        const summary = dump && /^summary: (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'));
+        if (!summary) throw new Error(`no callgrind dump for ${v}`);
+        perQuery[v] ??= [];
+        perQuery[v].push(Number(summary[1]) / n);
+        console.log(`${v} #${r}: ${Math.round(Number(summary[1]) / n)} instructions per query`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const bare = mean(perQuery.bare!);
+  const result = Object.fromEntries(
+    INSTRUCTION_VARIANTS.map((v) => [
+      v,
+      { instructionsPerQuery: Math.round(mean(perQuery[v]!)), vsBarePct: r1((mean(perQuery[v]!) / bare - 1) * 100) },
+    ]),
+  );
+  for (const [v, x] of Object.entries(result)) {
+    console.log(
+      `${v.padEnd(10)} ${x.instructionsPerQuery} instructions per query (${x.vsBarePct >= 0 ? '+' : ''}${x.vsBarePct} %)`,
+    );
+  }
+  const file = process.env.BENCH_OUT ?? join(dirname(SELF), '..', 'results', 'instrument-instructions.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        benchmark: 'instrument --instructions',
+        date: new Date().toISOString(),
+        node: process.version,
+        statement: 'SELECT $1::int AS v',
+        method:
+          'valgrind --tool=callgrind --separate-threads=yes, node --single-threaded on the compiled library, client ' +
+          'main thread, user-space instructions between ' +
+          'os.hostname() and os.loadavg() around the measured queries',
+        queries: n,
+        warmupQueries: warm,
+        repeats,
+        concurrency: CONCURRENCY,
+        queriesPerRequest: PER_REQUEST,
+        loadAverage: load(),
+        variants: result,
+        runs: perQuery,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`written ${file}`);
+}
+
+buildLibrary();
+if (process.argv.includes('--instructions')) await instructions();
 else await parent();
