@@ -112,9 +112,10 @@ export interface InstrumentOptions {
    *   context for those. Cost: a variable read per checkout, one promise reaction and one tick per query result.
    * - `'als'`: dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`: follows every async hop.
    *   On Node < 24 an enabled AsyncLocalStorage runs hooks on every promise and native async resource the process
-   *   creates, inside requests or not, and promise code stays slower even after it is disabled again: measured
-   *   +23 % client CPU on 1-row local queries vs +17.5 % for 'continuation' in separate processes, and +8.7 % for
-   *   'continuation' against a bare pool in the same process (bench/results/instrument.json, load average 8–13).
+   *   creates, inside requests or not, and promise code stays slower even after it is disabled again: on 1-row
+   *   local queries, three instrumented processes vs three bare ones, 'als' measured +9.3 % wall / +14.5 % client
+   *   CPU, 'continuation' +6.2 % / +8.1 %, 'none' +3.0 % / +5.6 %, and an application's own AsyncLocalStorage
+   *   without dbsage +4.8 % / +6.6 % (bench/results/instrument.json, load average 1.3–2).
    * - an {@link ExternalScope}: the application's own context (its AsyncLocalStorage or framework request
    *   store). dbsage adds no AsyncLocalStorage and no hook; per query it calls `getStore()` and one WeakMap
    *   lookup. A request ends when `runInRequest`'s function settles, when the `middleware()` response finishes,
