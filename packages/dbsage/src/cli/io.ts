@@ -11,6 +11,11 @@ export interface CliIO {
   readonly color: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * This is the `dbsage` process's own IO (the CLI runs as a short-lived process of its own): process-wide
+   * settings such as the lint command's compiler flags are applied only then, never to a host that calls `main()`.
+   */
+  readonly ownProcess?: boolean;
 }
 
 /** The process's IO. */
@@ -23,6 +28,7 @@ export function processIO(): CliIO {
     color: Boolean(process.stdout.isTTY) && !noColor && process.env.TERM !== 'dumb',
     env: process.env,
     cwd: process.cwd(),
+    ownProcess: true,
   };
 }
 

@@ -40,8 +40,9 @@ function parseProfiles(value: string | undefined): Profile[] | undefined {
 }
 
 /**
- * Compiler settings for this short-lived process (process-wide, worker threads included; library users in
- * long-lived processes keep V8's defaults). Must run before the parser's module is compiled.
+ * Compiler settings for this short-lived process (process-wide, worker threads included), applied only when the
+ * CLI runs as its own process (`bin/dbsage.js`): library users, tests and other hosts calling `main()` keep V8's
+ * defaults. Must run before the parser's module is compiled.
  *
  * - `--liftoff-only` keeps the parser's WebAssembly on V8's baseline compiler (Liftoff). V8 re-compiles hot
  *   WASM functions with its optimizing compiler in background threads, and for libpg-query (whose grammar is one
@@ -122,7 +123,7 @@ export const command: CommandModule = {
         }
         return { file: f.display, text, history };
       });
-      cliCompilerFlags();
+      if (ctx.io.ownProcess) cliCompilerFlags();
       // The parser's WebAssembly compiles on V8's background threads while this thread loads the linter (a
       // failure to load surfaces when the linter awaits the parser).
       import('../../sql/parser.js').then((parser) => parser.loadParser()).catch(() => undefined);
