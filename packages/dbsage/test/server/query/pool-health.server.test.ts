@@ -55,6 +55,31 @@ describe.skipIf(!hasTestPostgres())('pool health and pool-advice on PostgreSQL 1
     }
   });
 
+  it('counts an acquisition that found an idle connection as a zero wait, and keeps the waits that queued', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const inst = instrument(pool);
+    try {
+      // two connections opened (their connect time is a wait), then 20 sequential queries on an idle pool
+      await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 1')]);
+      for (let i = 0; i < 20; i++) await pool.query('SELECT $1::int', [i]);
+      const s = inst.stats();
+      expect(s.acquisitions).toBe(22);
+      expect(s.queries).toBe(22);
+      expect(s.acquireWaitMillis.p50).toBe(0);
+      // 20 of 22 waited 0: p95 and p99 are the two real waits
+      expect(s.acquireWaitMillis.p95).toBeGreaterThan(0);
+      // the first two waited for PostgreSQL to accept a connection: a real wait, measured
+      expect(s.acquireWaitMillis.max).toBeGreaterThan(0);
+      // and only those two: the mean is their sum over all 22 acquisitions
+      expect(s.acquireWaitMillis.mean * 22).toBeLessThanOrEqual(2 * s.acquireWaitMillis.max + 1e-9);
+      expect(s.waitedAcquisitions).toBeLessThanOrEqual(2);
+      expect(s.peakActive).toBe(2);
+    } finally {
+      inst.restore();
+      await pool.end();
+    }
+  });
+
   it('pool-advice: a saturated pool with the arithmetic spelled out, within max_connections', async () => {
     const r = await runCli(['pool-advice', db.url, '--instances', '3', '--stats', 'stats.json', '--format', 'json'], {
       cwd: dir,
