@@ -128,6 +128,11 @@ async function instructionsChild(variant, url, n, warm) {
   hostname(); // callgrind --zero-before
   for (let q = 0; q < n; q += ROUND_QUERIES) await round(pool, ROUND_QUERIES, scope);
   loadavg(); // callgrind --dump-before
+  if (process.env.BENCH_DIAG_CLONE === '1') {
+    // diagnostic (run.ts adds --allow-natives-syntax): the feedback of pg's row building, on stdout
+    const { default: Result } = await import('pg/lib/result.js');
+    new Function('f', '%DebugPrint(f)')(Result.prototype.parseRow);
+  }
   await pool.end();
 }
 

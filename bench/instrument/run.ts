@@ -439,6 +439,13 @@ const INSTRUCTION_VARIANTS = ['bare', 'scope-none', 'default'] as const;
  * (callgrind, --separate-threads: the tsx loader's and V8's background threads are left out), bare vs pool health
  * only vs the default. Deterministic within about ±1 % (JIT and GC timing), independent of the machine's load.
  */
+/**
+ * BENCH_DIAG_CLONE=1 (with --instructions): each child also reports the state of the inline cache of pg's row clone
+ * (`{ ...this._prebuiltEmptyResultObject }` in pg/lib/result.js) after the measured queries: MEGAMORPHIC means the
+ * rows were built on V8's slow generic path (7–10 k instructions more per query), so the count is not comparable.
+ */
+const DIAG_CLONE = process.env.BENCH_DIAG_CLONE === '1';
+
 async function instructions(): Promise<void> {
   const n = Number(process.env.BENCH_INSTRUCTION_QUERIES ?? 8000);
   const warm = Number(process.env.BENCH_INSTRUCTION_WARMUP ?? 4000);
@@ -453,7 +460,7 @@ async function instructions(): Promise<void> {
     for (let r = 0; r < repeats; r++) {
       for (const v of INSTRUCTION_VARIANTS) {
         const out = join(dir, `${v}-${r}`);
-        execFileSync(
+        const stdout = execFileSync(
           'valgrind',
           [
             '--tool=callgrind',
@@ -465,6 +472,8 @@ async function instructions(): Promise<void> {
             // V8 compiles and collects garbage on the main thread: the count no longer depends on when background
             // compile jobs happen to finish under valgrind (with them, repeated runs differed by up to 20 %)
             '--single-threaded',
+            // BENCH_DIAG_CLONE=1: the child prints the state of pg's row-clone inline cache (diagnostic)
+            ...(DIAG_CLONE ? ['--allow-natives-syntax'] : []),
             CHILD,
             '--instructions-child',
             v,
@@ -472,7 +481,7 @@ async function instructions(): Promise<void> {
             String(n),
             String(warm),
           ],
-          { stdio: ['ignore', 'ignore', 'pipe'] },
+          { stdio: ['ignore', DIAG_CLONE ? 'pipe' : 'ignore', 'pipe'], encoding: 'utf8' },
         );
         // the dump made at os.loadavg(), main thread (-01)
         const dump = readdirSync(dir).find((f) => f.startsWith(`${v}-${r}.`) && f.endsWith('-01'));
@@ -480,7 +489,8 @@ async function instructions(): Promise<void> {
         if (!summary) throw new Error(`no callgrind dump for ${v}`);
         perQuery[v] ??= [];
         perQuery[v].push(Number(summary[1]) / n);
-        console.log(`${v} #${r}: ${Math.round(Number(summary[1]) / n)} instructions per query`);
+        const clone = DIAG_CLONE ? ` (pg row clone IC: ${/CloneObject (\w+)/.exec(stdout ?? '')?.[1] ?? '?'})` : '';
+        console.log(`${v} #${r}: ${Math.round(Number(summary[1]) / n)} instructions per query${clone}`);
       }
     }
   } finally {
