@@ -4,7 +4,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
 import { UsageError } from '../../../src/errors.js';
-import { instrument, type RequestReport, type RuntimeNPlusOne } from '../../../src/instrument.js';
+import {
+  type InstrumentOptions,
+  instrument,
+  type RequestReport,
+  type RuntimeNPlusOne,
+} from '../../../src/instrument.js';
 import { loadParser } from '../../../src/sql/parser.js';
 
 describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQL 15', () => {
@@ -27,6 +32,19 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
     await db?.drop();
   });
 
+  /** instrument(pool) in `scope` (the default when absent), N+1 at any total time, collecting reports and hits. */
+  function collect(scope?: InstrumentOptions['scope']) {
+    const reports: RequestReport[] = [];
+    const hits: RuntimeNPlusOne[] = [];
+    const inst = instrument(pool, {
+      ...(scope === undefined ? {} : { scope }),
+      nPlusOne: { minTotalMillis: 0 },
+      onNPlusOne: (h) => hits.push(h),
+      onRequestEnd: (r) => reports.push(r),
+    });
+    return { inst, reports, hits };
+  }
+
   async function loop(): Promise<void> {
     const authors = (await pool.query<{ id: number }>('SELECT id, name FROM authors ORDER BY id')).rows;
     for (const a of authors) await pool.query('SELECT id, title FROM books WHERE author_id = $1', [a.id]);
@@ -34,14 +52,7 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
 
   it("external scope: the application's own AsyncLocalStorage groups queries, no second one is created", async () => {
     const appContext = new AsyncLocalStorage<{ requestId: string }>();
-    const hits: RuntimeNPlusOne[] = [];
-    const reports: RequestReport[] = [];
-    const inst = instrument(pool, {
-      scope: appContext,
-      nPlusOne: { minTotalMillis: 0 },
-      onNPlusOne: (h) => hits.push(h),
-      onRequestEnd: (r) => reports.push(r),
-    });
+    const { inst, reports, hits } = collect(appContext);
     try {
       // two concurrent requests, each ended by runInRequest inside the app's context
       await Promise.all([
@@ -73,14 +84,7 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
   });
 
   it("'none': runInRequest just runs, no request reports or N+1, pool health still recorded", async () => {
-    const reports: RequestReport[] = [];
-    const hits: RuntimeNPlusOne[] = [];
-    const inst = instrument(pool, {
-      scope: 'none',
-      nPlusOne: { minTotalMillis: 0 },
-      onNPlusOne: (h) => hits.push(h),
-      onRequestEnd: (r) => reports.push(r),
-    });
+    const { inst, reports, hits } = collect('none');
     try {
       await inst.runInRequest(loop);
       expect(reports).toEqual([]);
@@ -94,14 +98,7 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
   });
 
   it("'als' reports the loop and follows timers; an unknown scope is a usage error", async () => {
-    const hits: RuntimeNPlusOne[] = [];
-    const reports: RequestReport[] = [];
-    const inst = instrument(pool, {
-      scope: 'als',
-      nPlusOne: { minTotalMillis: 0 },
-      onNPlusOne: (h) => hits.push(h),
-      onRequestEnd: (r) => reports.push(r),
-    });
+    const { inst, reports, hits } = collect('als');
     try {
       await inst.runInRequest(loop, { name: 'GET /x' });
       expect(hits).toHaveLength(1);
@@ -141,13 +138,7 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
   }
 
   it("default ('continuation' on Node < 24, no async hook): concurrent requests on a saturated pool are kept apart", async () => {
-    const hits: RuntimeNPlusOne[] = [];
-    const reports: RequestReport[] = [];
-    const inst = instrument(pool, {
-      nPlusOne: { minTotalMillis: 0 },
-      onNPlusOne: (h) => hits.push(h),
-      onRequestEnd: (r) => reports.push(r),
-    });
+    const { inst, reports, hits } = collect();
     try {
       // 6 requests on a pool of 3: connections are handed from one request to another while results arrive
       const names = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -161,14 +152,7 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
   });
 
   it('continuation: in-memory awaits before the first query, checked-out connections, mixed with other requests', async () => {
-    const hits: RuntimeNPlusOne[] = [];
-    const reports: RequestReport[] = [];
-    const inst = instrument(pool, {
-      scope: 'continuation',
-      nPlusOne: { minTotalMillis: 0 },
-      onNPlusOne: (h) => hits.push(h),
-      onRequestEnd: (r) => reports.push(r),
-    });
+    const { inst, reports, hits } = collect('continuation');
     try {
       await inst.runInRequest(cachedThenLoop, { name: 'cached' });
       expect(reports[0]).toMatchObject({ name: 'cached', queries: 9 });
@@ -198,14 +182,7 @@ describe.skipIf(!hasTestPostgres())('instrument(pool) scoping modes on PostgreSQ
   });
 
   it('continuation: callback-style queries queued on one checked-out client are each recorded once, in order', async () => {
-    const reports: RequestReport[] = [];
-    const hits: RuntimeNPlusOne[] = [];
-    const inst = instrument(pool, {
-      scope: 'continuation',
-      nPlusOne: { minTotalMillis: 0 },
-      onNPlusOne: (h) => hits.push(h),
-      onRequestEnd: (r) => reports.push(r),
-    });
+    const { inst, reports, hits } = collect('continuation');
     try {
       const titles = await inst.runInRequest(
         () =>
