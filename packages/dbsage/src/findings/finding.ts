@@ -1,3 +1,5 @@
+import { compareText } from '../util/compare.js';
+
 /**
  * The one record shape every analyzer returns. Reporters, suppressions, `--fail-on` and dashboards work on
  * this shape alone, so a new rule never touches reporter or CLI code.
@@ -69,12 +71,12 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-/** Sorts findings most severe first, then by rule id and title, deterministically. */
+/** Sorts findings most severe first, then by rule id and title (code-unit order: the same on every machine). */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      a.title.localeCompare(b.title),
+      compareText(a.ruleId, b.ruleId) ||
+      compareText(a.title, b.title),
   );
 }

@@ -1,3 +1,4 @@
+import { compareText } from '../util/compare.js';
 import type { Rule } from './rule.js';
 import { rule as addColumnNotNullWithoutDefault } from './rules/add-column-not-null-without-default.js';
 import { rule as addColumnRewrite } from './rules/add-column-rewrite.js';
@@ -88,7 +89,7 @@ export const ALL_RULES: readonly Rule[] = [
   vacuumFullOrCluster,
   varcharWithLength,
   writeWithoutWhere,
-].sort((a, b) => profileOrder(a) - profileOrder(b) || a.id.localeCompare(b.id));
+].sort((a, b) => profileOrder(a) - profileOrder(b) || compareText(a.id, b.id));
 
 function profileOrder(r: Rule): number {
   return r.profile === 'safety' ? 0 : r.profile === 'design' ? 1 : 2;

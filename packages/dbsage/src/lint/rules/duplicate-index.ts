@@ -1,3 +1,4 @@
+import { compareText } from '../../util/compare.js';
 import type { RuleReport, SchemaRule } from '../rule.js';
 import { nameOf, q } from '../rule-helpers.js';
 import type { ModelIndex } from '../schema-model.js';
@@ -30,7 +31,7 @@ export const rule: SchemaRule = {
           Number(Boolean(b.constraintName)) - Number(Boolean(a.constraintName)) ||
           Number(b.unique) - Number(a.unique) ||
           // Ties keep the alphabetically first name, so files and the catalog (listed by name) agree.
-          a.name.localeCompare(b.name),
+          compareText(a.name, b.name),
       );
       for (const i of ordered) {
         const sig = indexSignature(i);
