@@ -312,6 +312,13 @@ async function main(): Promise<void> {
         (((c.clientMicros / 1000 + c.serverMillis) / Math.max(c.phaseMillis, 1)) * 100) / cpus,
       ),
     });
+    const seriesFigures = (mode: string, drops: number[], cpu: LoopCpu) => ({
+      mode,
+      pairedDropsPercent: drops.map(r1),
+      dropPercent: r1(median(drops)),
+      meanDropPercent: r1(mean(drops)),
+      ...loopFigures(cpu),
+    });
     const baselines = phases.filter((p) => p.phase.includes('baseline')).map((p) => p.tps);
     results.pgbench = {
       scale: 5,
@@ -320,20 +327,8 @@ async function main(): Promise<void> {
       loopPeriodMillis: LOOP_PERIOD_MILLIS,
       doctorTarget: `bigcat (${TABLES} tables, ${TABLES * 3} indexes)`,
       phases,
-      watch: {
-        mode: 'dbsage doctor --watch (default cadence)',
-        pairedDropsPercent: paced.map(r1),
-        dropPercent: r1(median(paced)),
-        meanDropPercent: r1(mean(paced)),
-        ...loopFigures(watchCpu),
-      },
-      everyCheck: {
-        mode: 'dbsage doctor --watch --watch-every-check',
-        pairedDropsPercent: pacedFull.map(r1),
-        dropPercent: r1(median(pacedFull)),
-        meanDropPercent: r1(mean(pacedFull)),
-        ...loopFigures(fullCpu),
-      },
+      watch: seriesFigures('dbsage doctor --watch (default cadence)', paced, watchCpu),
+      everyCheck: seriesFigures('dbsage doctor --watch --watch-every-check', pacedFull, fullCpu),
       backToBackPairedDropsPercent: busy.map(r1),
       backToBackDropPercent: r1(median(busy)),
       baselineTpsRange: [Math.round(Math.min(...baselines)), Math.round(Math.max(...baselines))],

@@ -44,8 +44,8 @@ export interface DoctorSessionStats {
  * sets of identical indexes, left-prefix pairs, unindexed foreign keys, tables without a primary key) between
  * runs. Each run first reads a cheap catalog version (row counts and an xmin hash of pg_class, pg_index,
  * pg_constraint and pg_namespace); any committed DDL changes it and the next run reads everything again, so a
- * cache never hides a new finding. Statistics, sizes, activity and settings are read on every run. On a catalog of
- * 5,000 tables and 15,000 indexes a repeated run costs a fraction of a cold one.
+ * cache never hides a new finding. Statistics, sizes, activity and settings are read whenever their check runs. On
+ * a catalog of 5,000 tables and 15,000 indexes a repeated run costs a fraction of a cold one.
  *
  * Each check also has a cadence ({@link WatchRefresh}): activity checks run every time, per-table counters at most
  * every 60 s, estimates and settings every 5 min, catalog checks whenever the catalog changed (else every 5 min).
@@ -72,7 +72,10 @@ export class DoctorSession {
     this.#input = input;
   }
 
-  /** Runs every selected check once; catalog-derived values are reused while the catalog is unchanged. */
+  /**
+   * Runs the selected checks that are due (all of them on the first run, or with `everyCheckEveryRun`) and reports
+   * the last outcome of the others; catalog-derived values are reused while the catalog is unchanged.
+   */
   run(perRun: DoctorSessionRunInput = {}): Promise<DoctorRunResult> {
     const next = this.#queue.then(() => this.#run(perRun));
     this.#queue = next.catch(() => undefined);
