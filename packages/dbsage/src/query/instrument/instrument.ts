@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 // the module's binding, not the global: Node 20's global `performance` is a lazy getter, run on every read
 import { performance } from 'node:perf_hooks';
+// the module's binding, not `process.nextTick`: the global `process` is an accessor, run on every read
+import { nextTick } from 'node:process';
 import { UsageError } from '../../errors.js';
 import type { Finding } from '../../findings/finding.js';
 import { fingerprintSql, loadParser } from '../../sql/parser.js';
@@ -23,6 +25,8 @@ import { ShapeKeyCache } from './shape-key.js';
 export interface PgClientLike {
   // biome-ignore lint/suspicious/noExplicitAny: node-postgres overloads query(text|config|submittable, values?, cb?)
   query: (...args: any[]) => any;
+  /** Set by pg-pool at each checkout. */
+  release?: (err?: unknown) => void;
 }
 
 /** The part of a node-postgres `Pool` that is wrapped and read. */
@@ -39,6 +43,8 @@ export interface PgPoolLike {
   readonly idleCount: number;
   readonly waitingCount: number;
   readonly options?: { max?: number };
+  /** pg-pool's promise constructor (its `Promise` option; the global one by default). */
+  readonly Promise?: PromiseConstructor;
 }
 
 /** The part of a PGlite instance that is wrapped. */
@@ -165,8 +171,10 @@ export interface Instrumentation {
 }
 
 interface RequestStore {
-  name: string;
-  events: StreamEvent[];
+  /** Given by the caller, else `request-<id>` (made when reported). */
+  name: string | undefined;
+  id: number;
+  events: Statement[];
   started: number;
   queryMillis: number;
   /** Its report was made: later queries are not added (a stale 'continuation' context cannot grow it). */
@@ -176,8 +184,8 @@ interface RequestStore {
 const STATE = Symbol('dbsage.instrumented');
 
 /**
- * What dbsage keeps on each wrapped client, mutated in place at every checkout: a property lookup on the hot path
- * instead of Map/WeakMap entries added and deleted per query (those showed up in CPU profiles).
+ * What dbsage keeps on each client that `pool.connect()` checked out, mutated in place at every such checkout: a
+ * property lookup instead of Map/WeakMap entries added and deleted per query (those showed up in CPU profiles).
  */
 interface ClientState {
   client: PgClientLike;
@@ -200,6 +208,57 @@ interface ClientState {
   // biome-ignore lint/suspicious/noExplicitAny: node-postgres' query callback
   qCallback: ((err: any, res: any) => void) | undefined;
   onResult: (err: unknown, res: unknown) => void;
+  /** The release function of the current checkout (dbsage's wrapper of pg-pool's), undefined when not out. */
+  release: ((err?: unknown) => void) | undefined;
+}
+
+/**
+ * One statement: while a `pool.query` is in flight, what its result callback needs; once done, the record of it that
+ * its request keeps (turned into a {@link StreamEvent} only if the N+1 rule examines the request).
+ */
+class Statement {
+  /** pool.query: no idle connection was free when it asked, so its wait is timed (and `start` moves to the checkout). */
+  queued = false;
+  /** pool.query: the caller's promise, when it passed no callback. */
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  durationMillis = 0;
+  /** The rows it returned, when the driver gave them (kept for the N+1 rewrite's link; not the whole result). */
+  rows: Record<string, unknown>[] | null = null;
+  constructor(
+    readonly store: RequestStore | undefined,
+    readonly text: string,
+    readonly params: unknown[] | null,
+    /** When it asked for a connection; once a queued wait ends, when it got one. */
+    public start: number,
+    // biome-ignore lint/suspicious/noExplicitAny: node-postgres' query callback
+    public cb: ((err: any, res: any) => void) | undefined,
+  ) {}
+}
+
+/** `new Promise(captureResolve)` leaves the promise's resolve function here: no executor closure per query. */
+let resolveOut: ((value: unknown) => void) | undefined;
+const captureResolve = (resolve: (value: unknown) => void): void => {
+  resolveOut = resolve;
+};
+
+/**
+ * Rejects a `pool.query` promise as pg-pool does: the error's stack is taken in a promise job of the caller's chain,
+ * so that V8's async stack trace shows the application's awaiting functions, not the socket read that delivered the
+ * error. `resolve` adopts the rejected chain before it rejects: when the stack is taken, V8 can walk from it to the
+ * caller's promise and its awaits. Error path only.
+ */
+function rejectWithCallerStack(resolve: (value: unknown) => void, err: unknown): void {
+  let reject: (e: unknown) => void = () => undefined;
+  const rejected = new Promise<never>((_, r) => {
+    reject = r;
+  });
+  resolve(
+    rejected.catch((e: unknown) => {
+      if (e instanceof Error) Error.captureStackTrace(e);
+      throw e;
+    }),
+  );
+  reject(err);
 }
 type WrappedClient = PgClientLike & { [STATE]?: ClientState };
 
@@ -212,8 +271,13 @@ function isPool(target: unknown): target is PgPoolLike {
  * (by default without async hooks on Node < 24; see {@link InstrumentOptions.scope}), the N+1 rule runs when a
  * request ends and reports through the callbacks, and for a pool
  * the acquire wait, active/idle/waiting counts and long checkouts (with the stack that took them) are recorded.
- * The hot path per `pool.query`: a store lookup, the statement recorded for its request, three clock reads when the
- * pool makes it wait for a connection and two when it has an idle one (asked, result).
+ *
+ * The hot path is `pool.query`, which dbsage wraps as a whole: it reads the request and the pool's counts, passes
+ * pg-pool its own result callback, and makes the one promise the caller awaits (pg-pool would make two: its own and a
+ * `catch()` that rewrites an error's stack; dbsage does that on the error path only). Per query: two clock reads (three
+ * when it waits for a connection), one small object and one closure, the statement appended to its request, and in
+ * 'continuation' mode one promise reaction and one tick. Connections that `pool.query` checks out are not touched;
+ * clients checked out by `pool.connect()` get a `query` wrapper (once) and a timed `release` (per checkout).
  */
 export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentOptions = {}): Instrumentation {
   const requested = options.scope ?? 'auto';
@@ -231,8 +295,9 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   const external = typeof scope === 'object' ? scope : undefined;
   const externalStores = new WeakMap<object, RequestStore>();
   let requestCounter = 0;
-  const newStore = (name: string): RequestStore => ({
+  const newStore = (name?: string): RequestStore => ({
     name,
+    id: ++requestCounter,
     events: [],
     started: performance.now(),
     queryMillis: 0,
@@ -251,7 +316,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     current = undefined;
     clearArmed = false;
   };
-  const armClear = (): void => process.nextTick(clearCurrent);
+  const armClear = (): void => nextTick(clearCurrent);
   // then() on a settled promise queues a microtask more cheaply than queueMicrotask (which makes an AsyncResource)
   const settled = Promise.resolve();
   const enter = (store: RequestStore): void => {
@@ -274,7 +339,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
             if (ctx === undefined || ctx === null) return undefined;
             let store = externalStores.get(ctx);
             if (store === undefined) {
-              store = newStore(`request-${++requestCounter}`);
+              store = newStore();
               externalStores.set(ctx, store);
             }
             return store;
@@ -298,30 +363,20 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   const restorers: (() => void)[] = [];
   void loadParser().catch(() => undefined);
 
-  const record = (
-    store: RequestStore,
-    text: string,
-    params: readonly unknown[] | null,
-    duration: number,
-    result: unknown,
-  ): void => {
+  /** Adds a finished statement to its request (in place: no other allocation on the hot path). */
+  const record = (store: RequestStore, statement: Statement, duration: number, result: unknown): void => {
     if (store.ended) return;
     store.queryMillis += duration;
+    statement.durationMillis = duration;
+    statement.rows = (result as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? null;
     if (store.events.length >= maxEvents) store.events.shift();
-    const rows = (result as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? null;
-    store.events.push({
-      // keyed at the request's end, only when the N+1 rule looks at it
-      fingerprint: '',
-      query: text,
-      params,
-      durationMillis: duration,
-      rows,
-      rowCount: rows ? rows.length : null,
-    });
+    store.events.push(statement);
   };
 
   const endRequest = (store: RequestStore): void => {
     store.ended = true;
+    store.name ??= `request-${store.id}`;
+    const name = store.name;
     const hits: RuntimeNPlusOne[] = [];
     // the children's total is at most all the request's query time: most requests are ruled out here
     if (
@@ -329,8 +384,8 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       store.events.length >= (rule.minRepeats ?? DEFAULT_N_PLUS_ONE_RULE.minRepeats) + 1 &&
       store.queryMillis >= (rule.minTotalMillis ?? DEFAULT_N_PLUS_ONE_RULE.minTotalMillis)
     ) {
-      for (const e of store.events) if (e.fingerprint === '') e.fingerprint = shapes.key(e.query);
-      for (const hit of detectInStream(store.events, rule)) {
+      const events = store.events.map((s) => streamEvent(s, shapes.key(s.text)));
+      for (const hit of detectInStream(events, rule)) {
         let link: NPlusOneLink | null = null;
         let rewrite: NPlusOneRewrite | null = null;
         try {
@@ -346,7 +401,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
           // The parser is not loaded yet (first milliseconds of the process): report without a rewrite.
         }
         const runtime: RuntimeNPlusOne = {
-          request: store.name,
+          request: name,
           parentQuery: hit.parent.query,
           childQuery: hit.child.query,
           count: hit.child.count,
@@ -355,14 +410,14 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
           rewrite,
         };
         hits.push(runtime);
-        const children = store.events.filter((e) => e.fingerprint === hit.child.fingerprint).slice(0, 200);
+        const children = events.filter((e) => e.fingerprint === hit.child.fingerprint).slice(0, 200);
         if (retained.length >= maxHits) retained.shift();
-        retained.push({ id: store.name, events: [{ ...hit.parent }, ...children] });
+        retained.push({ id: name, events: [{ ...hit.parent }, ...children] });
         options.onNPlusOne?.(runtime);
       }
     }
     options.onRequestEnd?.({
-      name: store.name,
+      name,
       queries: store.events.length,
       totalQueryMillis: store.queryMillis,
       durationMillis: performance.now() - store.started,
@@ -401,11 +456,11 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
 
   const runInRequest = <T>(fn: () => T | Promise<T>, o: { name?: string } = {}): Promise<T> => {
     if (als) {
-      const store = newStore(o.name ?? `request-${++requestCounter}`);
+      const store = newStore(o.name);
       return runThenEnd(store, () => als.run(store, fn));
     }
     if (continuation) {
-      const store = newStore(o.name ?? `request-${++requestCounter}`);
+      const store = newStore(o.name);
       return runThenEnd(store, () => {
         enter(store);
         return fn();
@@ -442,16 +497,14 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   };
 
   // --------------------------------------------------------------------------------------------- node-postgres
-  /** Wrapped clients still in the pool (removed on the pool's 'remove' event). */
+  /** Wrapped clients still in the pool (removed on the pool's 'remove' event): those checked out by `connect()`. */
   const clientStates = new Set<ClientState>();
-  /** The client whose checkout callback is running (pool.query's query follows synchronously). */
-  let acquireFlow: ClientState | undefined;
-  /** The client whose query result callback is running, and the clock read taken for it. */
-  let deliveredState: ClientState | undefined;
-  let deliveredAt = 0;
-  /** A callback-style query's result: recorded, the request made current, then the caller's callback. */
+  const addLongCheckout = (held: number, stack: Error | null): void => {
+    longCheckouts.push({ heldMillis: held, stack: cleanStack(stack), releasedAt: Date.now() });
+    if (longCheckouts.length > 100) longCheckouts.shift();
+  };
+  /** A callback-style query's result on a checked-out client: recorded, the request made current, the callback. */
   const deliver = (
-    state: ClientState,
     store: RequestStore,
     text: string,
     params: unknown[] | null,
@@ -461,18 +514,14 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     err: unknown,
     res: unknown,
   ): void => {
-    const end = performance.now();
-    record(store, text, params, end - t0, err ? undefined : res);
+    record(store, new Statement(store, text, params, t0, undefined), performance.now() - t0, err ? undefined : res);
     if (continuation) enter(store);
-    // pool.query releases the connection inside this callback: the release reuses this clock read
-    deliveredState = state;
-    deliveredAt = end;
-    try {
-      cb(err, res);
-    } finally {
-      deliveredState = undefined;
-    }
+    cb(err, res);
   };
+  /**
+   * Wraps `query` of a client checked out by `pool.connect()` (the first time it is): its queries are recorded while
+   * that checkout lasts. Queries that `pool.query` sends on it go straight through (`out` is false then).
+   */
   const wrapClient = (client: WrappedClient): ClientState => {
     const existing = client[STATE];
     if (existing) return existing;
@@ -487,6 +536,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       qParams: null,
       qT0: 0,
       qCallback: undefined,
+      release: undefined,
       onResult: (err, res) => {
         const store = state.q!;
         const cb = state.qCallback!;
@@ -494,7 +544,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
         state.q = undefined;
         state.qCallback = undefined;
         state.qParams = null;
-        deliver(state, store, state.qText, params, state.qT0, cb, err, res);
+        deliver(store, state.qText, params, state.qT0, cb, err, res);
       },
     };
     const original = client.query;
@@ -502,6 +552,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     clientStates.add(state);
     // biome-ignore lint/suspicious/noExplicitAny: mirrors node-postgres' overloads
     client.query = function (this: unknown, config: any, values?: any, callback?: any): any {
+      if (!state.out) return original.call(this, config, values, callback);
       queries++;
       // 'continuation': the request the connection was checked out for (exact, whatever callback runs this)
       const store =
@@ -511,8 +562,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       const cb = typeof values === 'function' ? values : callback;
       const params: unknown[] | null =
         (typeof values === 'function' || values === undefined ? config.values : values) ?? null;
-      // pool.query: the connection was acquired in this same synchronous flow, that clock read serves
-      const t0 = acquireFlow === state ? state.t0 : performance.now();
+      const t0 = performance.now();
       if (typeof cb === 'function') {
         if (state.q === undefined) {
           state.q = store;
@@ -526,17 +576,17 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
           this,
           config,
           typeof values === 'function' ? undefined : values,
-          (err: unknown, res: unknown) => deliver(state, store, text, params, t0, cb, err, res),
+          (err: unknown, res: unknown) => deliver(store, text, params, t0, cb, err, res),
         );
       }
       return (original.call(this, config, values) as Promise<unknown>).then(
         (res) => {
-          record(store, text, params, performance.now() - t0, res);
+          record(store, new Statement(store, text, params, t0, undefined), performance.now() - t0, res);
           if (continuation) enter(store);
           return res;
         },
         (err: unknown) => {
-          record(store, text, params, performance.now() - t0, undefined);
+          record(store, new Statement(store, text, params, t0, undefined), performance.now() - t0, undefined);
           if (continuation) enter(store);
           throw err;
         },
@@ -554,82 +604,88 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   let stats: () => PoolStats;
   if (isPool(target)) {
     const pool = target;
-    let inPoolQuery = 0;
-    const sample = () => {
-      const active = pool.totalCount - pool.idleCount;
-      if (active > peakActive) peakActive = active;
-      if (pool.waitingCount > peakWaiting) peakWaiting = pool.waitingCount;
-    };
+    /** Set by the pool.query wrapper around its call of pg-pool's query: the `connect()` inside it is that query's. */
+    let asking: Statement | undefined;
     /**
-     * `idle`: the pool had an idle connection for this request when it asked (more idle than already waiting), so
-     * pg-pool hands one over on the next tick: the wait counts as 0 and the ask's clock read serves as the checkout's
-     * start (one clock read fewer per checkout on a pool that keeps up).
+     * Samples the peaks after a checkout was asked for or made. Asks that idle connections will serve on the next tick
+     * (pg-pool queues them too) count as active, not waiting.
      */
-    const acquired = (
-      t0: number,
-      idle: boolean,
-      client: PgClientLike | undefined,
-      stack: Error | null,
-      store: RequestStore | undefined,
-    ): ClientState | undefined => {
-      if (!client) return undefined;
-      let now = t0;
-      if (idle) wait.addZero();
-      else {
-        now = performance.now();
-        const w = now - t0;
-        wait.add(w);
-        if (w >= 1) waited++;
-      }
-      const state = wrapClient(client);
-      state.out = true;
-      state.t0 = now;
-      state.stack = stack;
-      state.store = store;
-      sample();
-      return state;
+    const sample = (): void => {
+      const idle = pool.idleCount;
+      const asked = pool.waitingCount;
+      const served = Math.min(asked, idle);
+      const active = pool.totalCount - idle + served;
+      if (active > peakActive) peakActive = active;
+      if (asked - served > peakWaiting) peakWaiting = asked - served;
     };
-    const onRelease = (_err: unknown, client: WrappedClient) => {
-      const state = client[STATE];
-      if (state === undefined || !state.out) return;
-      state.out = false;
-      state.store = undefined;
-      const held = (deliveredState === state ? deliveredAt : performance.now()) - state.t0;
-      if (held >= longMillis) {
-        longCheckouts.push({ heldMillis: held, stack: cleanStack(state.stack), releasedAt: Date.now() });
-        if (longCheckouts.length > 100) longCheckouts.shift();
+    const waitEnded = (t0: number): number => {
+      const now = performance.now();
+      const w = now - t0;
+      wait.add(w);
+      if (w >= 1) waited++;
+      return now;
+    };
+    /** The result of a `pool.query`: recorded, the request made current, then the caller's callback or promise. */
+    const finish = (q: Statement, err: unknown, res: unknown): void => {
+      const end = performance.now();
+      const held = end - q.start;
+      const store = q.store;
+      if (store !== undefined) {
+        record(store, q, held, err ? undefined : res);
+        if (continuation) enter(store);
       }
-      state.stack = null;
+      if (held >= longMillis) addLongCheckout(held, null);
+      const cb = q.cb;
+      const resolve = q.resolve;
+      // the request keeps the statement until it ends: not the caller's callback or promise
+      q.cb = undefined;
+      q.resolve = undefined;
+      if (cb !== undefined) cb(err, res);
+      else if (err) rejectWithCallerStack(resolve!, err);
+      else resolve!(res);
     };
     const onRemove = (client: WrappedClient) => {
       const state = client[STATE];
       if (state !== undefined) clientStates.delete(state);
     };
-    pool.on('release', onRelease);
     pool.on('remove', onRemove);
     const originalConnect = pool.connect;
     const originalQuery = pool.query;
     // biome-ignore lint/suspicious/noExplicitAny: connect(cb?)
     pool.connect = function (this: unknown, cb?: any): any {
+      const q = asking;
+      if (q !== undefined) {
+        // pool.query's own checkout: an idle connection is handed over on the next tick (a zero wait, counted when
+        // asked); otherwise the wait is timed, and the query's duration starts when it ends
+        asking = undefined;
+        if (!q.queued) return originalConnect.call(this, cb);
+        return originalConnect.call(this, (err: unknown, client: unknown, release: unknown) => {
+          if (!err) {
+            q.start = waitEnded(q.start);
+            sample();
+          }
+          cb(err, client, release);
+        });
+      }
       const t0 = performance.now();
       const idle = pool.idleCount > pool.waitingCount;
-      // pool.query's own checkouts hold the connection for one query: their stack is the query's, not needed.
-      const stack = captureStacks && inPoolQuery === 0 ? new Error('connection checked out here') : null;
+      const stack = captureStacks ? new Error('connection checked out here') : null;
       // 'continuation': the connection belongs to the request current now (the caller's, synchronously)
       const store = continuation ? continuationStore() : undefined;
       if (typeof cb === 'function') {
         return originalConnect.call(this, (err: unknown, client: PgClientLike, release: unknown) => {
-          const state = err ? undefined : acquired(t0, idle, client, stack, store);
-          const previousFlow = acquireFlow;
+          if (err) {
+            cb(err, client, release);
+            return;
+          }
+          const state = acquired(t0, idle, client, stack, store);
           // the pool may hand the connection over while another request's result is being delivered
           const previous = current;
           if (store !== undefined) current = store;
-          acquireFlow = state;
           try {
-            cb(err, client, release);
+            cb(err, client, state.release);
           } finally {
             if (store !== undefined) current = previous;
-            acquireFlow = previousFlow;
           }
         });
       }
@@ -639,19 +695,90 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
         return client;
       });
     };
+    /** An explicit checkout was made: the client's queries are recorded, and its release is timed. */
+    const acquired = (
+      t0: number,
+      idle: boolean,
+      client: WrappedClient,
+      stack: Error | null,
+      store: RequestStore | undefined,
+    ): ClientState => {
+      let now = t0;
+      if (idle) wait.addZero();
+      else now = waitEnded(t0);
+      const state = wrapClient(client);
+      state.out = true;
+      state.t0 = now;
+      state.stack = stack;
+      state.store = store;
+      sample();
+      // pg-pool gives the client a new release function at every checkout: this one's end is timed
+      const release = client.release!;
+      const wrapped = (err?: unknown): void => {
+        if (state.release === wrapped) {
+          state.release = undefined;
+          state.out = false;
+          state.store = undefined;
+          const held = performance.now() - state.t0;
+          if (held >= longMillis) addLongCheckout(held, state.stack);
+          state.stack = null;
+        }
+        release(err);
+      };
+      state.release = wrapped;
+      client.release = wrapped;
+      return state;
+    };
     // biome-ignore lint/suspicious/noExplicitAny: query(text|config, values?, cb?)
     pool.query = function (this: unknown, text: any, values?: any, cb?: any): any {
-      inPoolQuery++;
-      try {
+      queries++;
+      // pg-pool's own error for a function as the first argument, and submittables (cursors, streams): as they were
+      if (
+        typeof text !== 'string' &&
+        (typeof text !== 'object' || text === null || typeof text.submit === 'function')
+      ) {
         return originalQuery.call(this, text, values, cb);
-      } finally {
-        inPoolQuery--;
       }
+      if (typeof values === 'function') {
+        cb = values;
+        values = undefined;
+      }
+      const store = currentStore();
+      const t0 = performance.now();
+      const idle = pool.idleCount;
+      const waiting = pool.waitingCount;
+      const q = new Statement(
+        store,
+        store === undefined ? '' : typeof text === 'string' ? text : text.text,
+        store === undefined ? null : (values ?? (typeof text === 'string' ? undefined : text.values) ?? null),
+        t0,
+        typeof cb === 'function' ? cb : undefined,
+      );
+      if (idle > waiting) {
+        // an idle connection is free for this query: pg-pool hands it over on the next tick
+        wait.addZero();
+        const active = pool.totalCount - idle + waiting + 1;
+        if (active > peakActive) peakActive = active;
+      } else q.queued = true;
+      let promise: Promise<unknown> | undefined;
+      if (q.cb === undefined) {
+        // one promise where pg-pool makes two (its own and a catch() that rewrites the error's stack; done here
+        // on the error path only)
+        promise = new (pool.Promise ?? Promise)(captureResolve);
+        q.resolve = resolveOut;
+      }
+      asking = q;
+      try {
+        originalQuery.call(this, text, values, (err: unknown, res: unknown) => finish(q, err, res));
+      } finally {
+        asking = undefined;
+      }
+      if (q.queued) sample();
+      return promise;
     };
     restorers.push(() => {
       pool.connect = originalConnect;
       pool.query = originalQuery;
-      pool.removeListener('release', onRelease);
       pool.removeListener('remove', onRemove);
     });
     stats = () => {
@@ -692,7 +819,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       if (store === undefined) return originalQuery.call(this, query, params, opts);
       const t0 = performance.now();
       return originalQuery.call(this, query, params, opts).then((res) => {
-        record(store, query, params ?? null, performance.now() - t0, res);
+        record(store, new Statement(store, query, params ?? null, t0, undefined), performance.now() - t0, res);
         return res;
       });
     } as PGliteLike['query'];
@@ -702,7 +829,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       if (store === undefined) return originalExec.call(this, query, opts);
       const t0 = performance.now();
       return originalExec.call(this, query, opts).then((res) => {
-        record(store, query, null, performance.now() - t0, res[res.length - 1]);
+        record(store, new Statement(store, query, null, t0, undefined), performance.now() - t0, res[res.length - 1]);
         return res;
       });
     } as PGliteLike['exec'];
@@ -790,6 +917,19 @@ function autoScope(pgPool: boolean): 'continuation' | 'als' {
   return pgPool && major < 24 ? 'continuation' : 'als';
 }
 
+/** The N+1 rule's view of a recorded statement. */
+function streamEvent(s: Statement, fingerprint: string): StreamEvent {
+  const rows = s.rows;
+  return {
+    fingerprint,
+    query: s.text,
+    params: s.params,
+    durationMillis: s.durationMillis,
+    rows,
+    rowCount: rows ? rows.length : null,
+  };
+}
+
 function safeFingerprint(text: string): string {
   try {
     return fingerprintSql(text);
@@ -799,7 +939,9 @@ function safeFingerprint(text: string): string {
 }
 
 function cleanStack(error: Error | null): string {
-  if (!error?.stack) return '(stack not captured: captureStacks is off or the checkout came from pool.query)';
+  if (!error?.stack) {
+    return '(stack not captured: captureStacks is off, or it was pool.query holding the connection for one query)';
+  }
   return error.stack
     .split('\n')
     .slice(1)
