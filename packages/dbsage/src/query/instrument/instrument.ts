@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
 // the module's binding, not the global: Node 20's global `performance` is a lazy getter, run on every read
 import { performance } from 'node:perf_hooks';
 // the module's binding, not `process.nextTick`: the global `process` is an accessor, run on every read
@@ -312,18 +312,27 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
    */
   let current: RequestStore | undefined;
   let clearArmed = false;
+  /**
+   * pg-pool's hand-over tick will clear `current`: a `pool.query` made in the microtasks after a result found an idle
+   * connection, and pg-pool then schedules that tick itself; it runs once the microtasks are done (a tick saved).
+   */
+  let pulseClears = false;
   const clearCurrent = (): void => {
     current = undefined;
     clearArmed = false;
+    pulseClears = false;
   };
-  const armClear = (): void => nextTick(clearCurrent);
+  /** Queued after a pool.query result resolved the caller's promise: runs after its first continuation. */
+  const armClearUnlessPulse = (): void => {
+    if (!pulseClears) nextTick(clearCurrent);
+  };
   // then() on a settled promise queues a microtask more cheaply than queueMicrotask (which makes an AsyncResource)
   const settled = Promise.resolve();
   const enter = (store: RequestStore): void => {
     current = store;
     if (!clearArmed) {
       clearArmed = true;
-      void settled.then(armClear);
+      void settled.then(armClearUnlessPulse);
     }
   };
   const continuationStore = (): RequestStore | undefined =>
@@ -462,8 +471,16 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     if (continuation) {
       const store = newStore(o.name);
       return runThenEnd(store, () => {
-        enter(store);
-        return fn();
+        current = store;
+        try {
+          return fn();
+        } finally {
+          // unless its first query (made in microtasks, on an idle connection) left the clear to pg-pool's tick
+          if (!pulseClears && !clearArmed) {
+            clearArmed = true;
+            void settled.then(armClearUnlessPulse);
+          }
+        }
       });
     }
     if (external) {
@@ -630,9 +647,12 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       const end = performance.now();
       const held = end - q.start;
       const store = q.store;
+      // a clear that was left to pg-pool's tick and did not happen (a callback outside any microtasks, so any earlier
+      // ones have run): not left pending
+      if (pulseClears && executionAsyncId() !== 0) clearCurrent();
       if (store !== undefined) {
         record(store, q, held, err ? undefined : res);
-        if (continuation) enter(store);
+        if (continuation) current = store;
       }
       if (held >= longMillis) addLongCheckout(held, null);
       const cb = q.cb;
@@ -643,6 +663,11 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       if (cb !== undefined) cb(err, res);
       else if (err) rejectWithCallerStack(resolve!, err);
       else resolve!(res);
+      // queued after the caller's continuation: if that made a pool.query on an idle connection, pg-pool's tick clears
+      if (continuation && store !== undefined && !clearArmed) {
+        clearArmed = true;
+        void settled.then(armClearUnlessPulse);
+      }
     };
     const onRemove = (client: WrappedClient) => {
       const state = client[STATE];
@@ -651,6 +676,18 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     pool.on('remove', onRemove);
     const originalConnect = pool.connect;
     const originalQuery = pool.query;
+    // pg-pool's hand-over of an idle connection (a tick it schedules in connect()): it clears the continuation's
+    // request when a result's microtasks made a query (see pulseClears). Only from a tick (an async id), never when
+    // a release calls it synchronously inside those microtasks.
+    const pool_ = pool as PgPoolLike & { _pulseQueue?: () => unknown; ending?: boolean };
+    const originalPulse = pool_._pulseQueue;
+    const pulseTick = continuation && typeof originalPulse === 'function';
+    if (pulseTick) {
+      pool_._pulseQueue = function (this: unknown) {
+        if (pulseClears && executionAsyncId() !== 0) clearCurrent();
+        return originalPulse.call(this);
+      };
+    }
     // biome-ignore lint/suspicious/noExplicitAny: connect(cb?)
     pool.connect = function (this: unknown, cb?: any): any {
       const q = asking;
@@ -756,6 +793,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       );
       if (idle > waiting) {
         // an idle connection is free for this query: pg-pool hands it over on the next tick
+        if (current !== undefined && pulseTick && pool_.ending !== true && executionAsyncId() === 0) pulseClears = true;
         wait.addZero();
         const active = pool.totalCount - idle + waiting + 1;
         if (active > peakActive) peakActive = active;
@@ -779,6 +817,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     restorers.push(() => {
       pool.connect = originalConnect;
       pool.query = originalQuery;
+      if (pulseTick) pool_._pulseQueue = originalPulse;
       pool.removeListener('remove', onRemove);
     });
     stats = () => {

@@ -154,4 +154,58 @@ describe.skipIf(!hasTestPostgres())('instrument(pool): the pool.query path on Po
       }
     });
   });
+
+  it("'continuation': a request that awaits other I/O after a result lends its context to nothing else", async () => {
+    await withPool({ max: 3 }, async (pool) => {
+      const reports: RequestReport[] = [];
+      const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
+      try {
+        let background: Promise<unknown> | undefined;
+        await inst.runInRequest(
+          async () => {
+            await pool.query('SELECT 1');
+            // another callback's microtasks query while this request waits for a timer: not this request's
+            background = new Promise((resolve) =>
+              setImmediate(() => void Promise.resolve().then(() => resolve(pool.query('SELECT 99')))),
+            );
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            await background;
+          },
+          { name: 'GET /waits' },
+        );
+        expect(reports).toEqual([expect.objectContaining({ name: 'GET /waits', queries: 1 })]);
+        expect(inst.stats().queries).toBe(2);
+      } finally {
+        inst.restore();
+      }
+    });
+  });
+
+  it("'continuation': a release in a result's microtasks does not end the request's context early", async () => {
+    await withPool({ max: 3 }, async (pool) => {
+      const reports: RequestReport[] = [];
+      const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
+      try {
+        // two connections open: one for the checkout, one idle for the pool.query made before the release
+        await Promise.all([pool.query('SELECT 0'), pool.query('SELECT 0')]);
+        expect(pool.idleCount).toBe(2);
+        await inst.runInRequest(
+          async () => {
+            const client = await pool.connect();
+            await client.query('SELECT 1');
+            // pool.query on an idle connection, then a release (pg-pool runs its queue synchronously), then another
+            const a = pool.query('SELECT 2');
+            client.release();
+            const b = pool.query('SELECT 3');
+            await Promise.all([a, b]);
+            await pool.query('SELECT 4');
+          },
+          { name: 'GET /mixed' },
+        );
+        expect(reports).toEqual([expect.objectContaining({ name: 'GET /mixed', queries: 4 })]);
+      } finally {
+        inst.restore();
+      }
+    });
+  });
 });
