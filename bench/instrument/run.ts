@@ -23,10 +23,13 @@
  * percent for the whole run (which CPU and which PostgreSQL backends they share, heap and code layout); with one
  * process per variant that offset was as large as the effect (A/A +3.1 % wall with default at +9.8 %). Here every
  * variant runs in PROCESSES processes, each process one turn per round, and a variant's round figure is the mean of
- * its turns, so the offsets average out; the line "process offsets" prints each process's median vs the bare mean,
- * and bare-b vs bare is the remaining A/A floor. Every process runs one turn per round because the time a process
+ * its turns, so the offsets average out; and the rounds are split between BENCH_GENERATIONS (4) generations of fresh
+ * processes (each warmed up), so that every variant is measured in PROCESSES × GENERATIONS = 12 processes: with 3
+ * processes for the whole run, one process's offset (seen from -8 % to +12 % in CPU) still moved a variant's figure by
+ * several points between runs. The lines "process offsets" give each variant's range over its processes, and
+ * bare-b vs bare is the remaining A/A floor. Every process runs one turn per round because the time a process
  * sits idle between its turns changes its speed (see REPLICATED). 100 000 queries per variant in all
- * (ROUNDS × PROCESSES × BENCH_ROUND_QUERIES).
+ * (ROUNDS × PROCESSES × BENCH_ROUND_QUERIES), plus each generation's warm-up.
  *
  * The paired child is reported next to it, not as the headline: it removes the process offset (valid for the default
  * mode, which enables no async hook: Node < 24 'continuation', Node ≥ 24 AsyncLocalStorage on V8 continuation
@@ -52,8 +55,8 @@
  * as the mean of BENCH_INSTRUCTION_REPEATS runs with each run listed; it is blind to cache misses and to kernel time
  * (the socket writes and reads, about 40 % of the client's CPU, which instrument() does not change).
  *
- *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_PROCESSES=3 BENCH_CONCURRENCY=8
- *                               BENCH_PER_REQUEST=10)
+ *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_PROCESSES=3 BENCH_GENERATIONS=4
+ *                               BENCH_CONCURRENCY=8 BENCH_PER_REQUEST=10)
  *   BENCH_VARIANTS=bare,default,bare-b npm run bench:instrument   (a subset; bare is always included)
  *   npm run bench:instrument -- --instructions   (valgrind; BENCH_INSTRUCTION_QUERIES=8000, _WARMUP=4000, _REPEATS=2)
  */
@@ -71,6 +74,12 @@ const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 10);
 /** Processes per replicated variant (bare, bare-b, default); every variant runs this many turns per round. */
 const PROCESSES = Math.max(1, Number(process.env.BENCH_PROCESSES ?? 3));
 const ROUNDS = Math.max(1, Math.round(QUERIES / (ROUND_QUERIES * PROCESSES)));
+/**
+ * Generations of processes: the rounds are split between GENERATIONS sets of fresh processes (each warmed up), so that
+ * every variant is measured in PROCESSES × GENERATIONS processes in all and a process's lasting offset (its CPU, its
+ * PostgreSQL backends, its heap layout: several percent either way) weighs 1 / (PROCESSES × GENERATIONS).
+ */
+const GENERATIONS = Math.max(1, Math.min(ROUNDS, Number(process.env.BENCH_GENERATIONS ?? 4)));
 const ALL_VARIANTS = ['bare', 'bare-b', 'default', 'als', 'scope-none', 'app-als', 'external', 'paired'] as const;
 /**
  * Variants measured in PROCESSES separate processes each, so that one process's offset does not decide them: all of
@@ -229,8 +238,6 @@ async function parent(): Promise<void> {
     Array.from({ length: REPLICATED.includes(v) ? PROCESSES : 1 }, (_, i) => `${v}#${i}`);
   const childReports: Record<string, { attributedQueries: number; totalQueries: number; requestReports: number }> = {};
   try {
-    for (const v of VARIANTS) for (const id of processesOf(v)) workers[id] = spawnVariant(v, server.adminUrl);
-    for (const w of Object.values(workers)) await w.next(); // ready
     // Every variant runs PROCESSES turns per round: on its PROCESSES processes in turn, or all on its one process.
     // Replica-major order: a process never runs two turns in a row (a turn right after its own previous one finds
     // its caches warm: measured ≈ 10 % less wall time than a turn after another process).
@@ -241,7 +248,6 @@ async function parent(): Promise<void> {
       }),
     ).flat();
     const loadBefore = load();
-    for (let w = 0; w < WARMUP_ROUNDS; w++) for (const slot of slots) await turn(workers[slot.id]!, ROUND_QUERIES);
     const series = () =>
       Object.fromEntries([...VARIANTS, 'paired-bare', 'paired-default'].map((v) => [v, [] as number[]]));
     const wall = series();
@@ -249,57 +255,65 @@ async function parent(): Promise<void> {
     const sys = series();
     /** Per process: the median over rounds of its turn vs the bare processes' mean in that round (its offset). */
     const processVsBare: Record<string, { wall: number[]; cpu: number[] }> = {};
-    for (let r = 0; r < ROUNDS; r++) {
-      const acc: Record<string, RoundResult[]> = {};
-      const add = (v: string, res: RoundResult) => {
-        acc[v] ??= [];
-        acc[v].push(res);
-      };
-      const byProcess: [string, RoundResult][] = [];
-      for (let j = 0; j < slots.length; j++) {
-        const slot = slots[(r + j) % slots.length]!;
-        const res = await turn(workers[slot.id]!, ROUND_QUERIES, r);
-        if (slot.v === 'paired') {
-          const p = res as unknown as { bare: RoundResult; inst: RoundResult };
-          add('paired-bare', p.bare);
-          add('paired-default', p.inst);
-        } else {
-          add(slot.v, res);
-          byProcess.push([slot.id, res]);
+    let r = 0;
+    for (let g = 0; g < GENERATIONS; g++) {
+      stopping = false;
+      for (const v of VARIANTS) for (const id of processesOf(v)) workers[id] = spawnVariant(v, server.adminUrl);
+      for (const w of Object.values(workers)) await w.next(); // ready
+      for (let w = 0; w < WARMUP_ROUNDS; w++) for (const slot of slots) await turn(workers[slot.id]!, ROUND_QUERIES);
+      const until = Math.round((ROUNDS * (g + 1)) / GENERATIONS);
+      for (; r < until; r++) {
+        const acc: Record<string, RoundResult[]> = {};
+        const add = (v: string, res: RoundResult) => {
+          acc[v] ??= [];
+          acc[v].push(res);
+        };
+        const byProcess: [string, RoundResult][] = [];
+        for (let j = 0; j < slots.length; j++) {
+          const slot = slots[(r + j) % slots.length]!;
+          const res = await turn(workers[slot.id]!, ROUND_QUERIES, r);
+          if (slot.v === 'paired') {
+            const p = res as unknown as { bare: RoundResult; inst: RoundResult };
+            add('paired-bare', p.bare);
+            add('paired-default', p.inst);
+          } else {
+            add(slot.v, res);
+            byProcess.push([`${slot.id}.${g}`, res]);
+          }
+        }
+        // the round's figure of a variant: the mean of its PROCESSES turns
+        for (const [v, results] of Object.entries(acc)) {
+          const mean = (f: (x: RoundResult) => number) => results.reduce((a, x) => a + f(x), 0) / results.length;
+          wall[v]!.push(mean((x) => x.wallMillis));
+          cpu[v]!.push(mean((x) => x.cpuMillis));
+          sys[v]!.push(mean((x) => x.sysMillis));
+        }
+        for (const [id, res] of byProcess) {
+          processVsBare[id] ??= { wall: [], cpu: [] };
+          processVsBare[id].wall.push((res.wallMillis / wall.bare![r]! - 1) * 100);
+          processVsBare[id].cpu.push((res.cpuMillis / cpu.bare![r]! - 1) * 100);
         }
       }
-      // the round's figure of a variant: the mean of its PROCESSES turns
-      for (const [v, results] of Object.entries(acc)) {
-        const mean = (f: (x: RoundResult) => number) => results.reduce((a, x) => a + f(x), 0) / results.length;
-        wall[v]!.push(mean((x) => x.wallMillis));
-        cpu[v]!.push(mean((x) => x.cpuMillis));
-        sys[v]!.push(mean((x) => x.sysMillis));
+      stopping = true;
+      for (const [id, w] of Object.entries(workers)) {
+        w.proc.send({ stop: true });
+        const { done: _, ...counts } = await w.next();
+        const v = id.split('#')[0]!;
+        const c = counts as (typeof childReports)[string];
+        childReports[v] ??= { attributedQueries: 0, totalQueries: 0, requestReports: 0 };
+        const sum = childReports[v];
+        sum.attributedQueries += c.attributedQueries;
+        sum.totalQueries += c.totalQueries;
+        sum.requestReports += c.requestReports;
       }
-      for (const [id, res] of byProcess) {
-        processVsBare[id] ??= { wall: [], cpu: [] };
-        processVsBare[id].wall.push((res.wallMillis / wall.bare![r]! - 1) * 100);
-        processVsBare[id].cpu.push((res.cpuMillis / cpu.bare![r]! - 1) * 100);
-      }
+      // let the children exit by themselves (a CPU profile is written at exit)
+      await Promise.all(
+        Object.values(workers).map((w) =>
+          w.proc.exitCode === null ? new Promise((resolve) => w.proc.once('exit', resolve)) : Promise.resolve(),
+        ),
+      );
     }
     const loadAfter = load();
-    stopping = true;
-    for (const [id, w] of Object.entries(workers)) {
-      w.proc.send({ stop: true });
-      const { done: _, ...counts } = await w.next();
-      const v = id.split('#')[0]!;
-      const c = counts as (typeof childReports)[string];
-      childReports[v] ??= { attributedQueries: 0, totalQueries: 0, requestReports: 0 };
-      const sum = childReports[v];
-      sum.attributedQueries += c.attributedQueries;
-      sum.totalQueries += c.totalQueries;
-      sum.requestReports += c.requestReports;
-    }
-    // let the children exit by themselves (a CPU profile is written at exit)
-    await Promise.all(
-      Object.values(workers).map((w) =>
-        w.proc.exitCode === null ? new Promise((resolve) => w.proc.once('exit', resolve)) : Promise.resolve(),
-      ),
-    );
     const processOffsets = Object.fromEntries(
       Object.entries(processVsBare).map(([id, x]) => [
         id,
@@ -342,8 +356,8 @@ async function parent(): Promise<void> {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     console.log(
-      `overhead vs the bare pool; each variant in ${PROCESSES} processes ` +
-        `(paired: bare and default turns in each of its processes); ${ROUNDS} interleaved rounds × ${PROCESSES} turns × ` +
+      `overhead vs the bare pool; each variant in ${PROCESSES * GENERATIONS} processes (${GENERATIONS} generations of ` +
+        `${PROCESSES}; paired: bare and default turns in each of its processes); ${ROUNDS} interleaved rounds × ${PROCESSES} turns × ` +
         `${ROUND_QUERIES} queries per variant ` +
         `(${CONCURRENCY} workers, ${PER_REQUEST} queries per request), Node ${process.version}`,
     );
@@ -359,23 +373,25 @@ async function parent(): Promise<void> {
         );
       }
     }
-    console.log(
-      `process offsets vs the bare processes' mean (median over rounds, wall / client CPU): ${Object.entries(
-        processOffsets,
-      )
-        .map(([id, o]) => `${id} ${fmt(o.wallVsBarePct)} / ${fmt(o.cpuVsBarePct)}`)
-        .join(', ')}`,
-    );
+    console.log("process offsets vs the bare processes' mean (each process's median over its rounds), per variant:");
+    for (const v of SEPARATE) {
+      const own = Object.entries(processOffsets).filter(([id]) => id.split('#')[0] === v);
+      const range = (xs: number[]) =>
+        `${fmt(Math.min(...xs))} … ${fmt(Math.max(...xs))} (mean ${fmt(xs.reduce((a, b) => a + b, 0) / xs.length)})`;
+      console.log(
+        `  ${v.padEnd(10)} ${own.length} processes: wall ${range(own.map(([, o]) => o.wallVsBarePct))}, client CPU ${range(own.map(([, o]) => o.cpuVsBarePct))}`,
+      );
+    }
     const aa = summary['bare-b'];
     if (aa) {
       console.log(
-        `A/A noise floor (bare-b vs bare, ${PROCESSES} identical bare processes each): ${fmt(aa.wallVsBarePct.median)} wall, ` +
+        `A/A noise floor (bare-b vs bare, ${PROCESSES * GENERATIONS} identical bare processes each): ${fmt(aa.wallVsBarePct.median)} wall, ` +
           `${fmt(aa.cpuVsBarePct.median)} client CPU`,
       );
     }
     if (def) {
       console.log(
-        `instrument(pool), default mode, ${PROCESSES} processes vs ${PROCESSES} bare processes: ${fmt(def.wallVsBarePct.median)} wall, ` +
+        `instrument(pool), default mode, ${PROCESSES * GENERATIONS} processes vs ${PROCESSES * GENERATIONS} bare processes: ${fmt(def.wallVsBarePct.median)} wall, ` +
           `${fmt(def.cpuVsBarePct.median)} client CPU vs the bare pool (median of per-round ratios; target < 5 %)`,
       );
     }
@@ -393,12 +409,14 @@ async function parent(): Promise<void> {
       server: 'PostgreSQL 15, throwaway (test/support/postgres.ts)',
       statement: 'SELECT $1::int AS v',
       method:
-        `every variant in ${PROCESSES} child processes (plain Node on the compiled library), each process one turn ` +
+        `every variant in ${GENERATIONS} generations of ${PROCESSES} fresh child processes (plain Node on the compiled ` +
+        'library, warmed up), each process one turn ' +
         "per round, interleaved in an order rotating round by round; a variant's round figure is " +
         'the mean of its turns; median of per-round ratios vs bare; plus one child that runs bare and default turns ' +
         'back to back in the same process (order alternating, in PROCESSES such processes), valid for the default ' +
         'because it enables no async hook',
       processesPerReplicatedVariant: PROCESSES,
+      generations: GENERATIONS,
       queriesPerVariant: ROUNDS * ROUND_QUERIES * PROCESSES,
       roundQueries: ROUND_QUERIES,
       rounds: ROUNDS,
