@@ -50,10 +50,12 @@
  * The load-independent measure: `npm run bench:instrument -- --instructions` counts the client's user-space
  * instructions per query (valgrind callgrind, `node --single-threaded` so that compilation and garbage collection are
  * counted on the one thread, main thread only, exactly the measured queries) for bare, scope 'none' and the default.
- * It does not depend on the machine's load, but it is not deterministic either: how many results each socket read
- * brings and when V8 optimises differ from run to run (the same bare run gave 56.7 k and 63.7 k), so it is reported
- * as the mean of BENCH_INSTRUCTION_REPEATS runs with each run listed; it is blind to cache misses and to kernel time
- * (the socket writes and reads, about 40 % of the client's CPU, which instrument() does not change).
+ * It does not depend on the machine's load. With 8 workers it was not repeatable (how many results each socket read
+ * brings and when V8 optimises differ from run to run: the same bare run gave 56.7 k and 63.7 k), so this mode runs one
+ * worker (BENCH_INSTRUCTION_CONCURRENCY=1) with V8's `--predictable`: the same bare run then counts the same within
+ * 0.1 %, the instrumented ones within about 2 %. Reported as the mean of BENCH_INSTRUCTION_REPEATS runs with each run
+ * listed; it is blind to cache misses and to kernel time (the socket writes and reads, about 40 % of the client's CPU,
+ * which instrument() does not change).
  *
  *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_PROCESSES=3 BENCH_GENERATIONS=4
  *                               BENCH_CONCURRENCY=8 BENCH_PER_REQUEST=10)
@@ -468,6 +470,7 @@ async function instructions(): Promise<void> {
   const n = Number(process.env.BENCH_INSTRUCTION_QUERIES ?? 8000);
   const warm = Number(process.env.BENCH_INSTRUCTION_WARMUP ?? 4000);
   const repeats = Number(process.env.BENCH_INSTRUCTION_REPEATS ?? 2);
+  const INSTRUCTION_CONCURRENCY = Number(process.env.BENCH_INSTRUCTION_CONCURRENCY ?? 1);
   const { mkdtempSync, readdirSync, readFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { startPostgres } = await import('../../test/support/postgres.js');
@@ -490,6 +493,9 @@ async function instructions(): Promise<void> {
             // V8 compiles and collects garbage on the main thread: the count no longer depends on when background
             // compile jobs happen to finish under valgrind (with them, repeated runs differed by up to 20 %)
             '--single-threaded',
+            // V8's deterministic mode (fixed hash seeds, no concurrent work): the same bare run gives the same count
+            // within 0.1 % (without it, 56.7 k and 63.7 k)
+            '--predictable',
             // BENCH_DIAG_CLONE=1: the child prints the state of pg's row-clone inline cache (diagnostic)
             ...(DIAG_CLONE ? ['--allow-natives-syntax'] : []),
             CHILD,
@@ -499,7 +505,12 @@ async function instructions(): Promise<void> {
             String(n),
             String(warm),
           ],
-          { stdio: ['ignore', DIAG_CLONE ? 'pipe' : 'ignore', 'pipe'], encoding: 'utf8' },
+          {
+            stdio: ['ignore', DIAG_CLONE ? 'pipe' : 'ignore', 'pipe'],
+            encoding: 'utf8',
+            // one worker: each result arrives in a read of its own (with 8, how many results a read brings varies)
+            env: { ...process.env, BENCH_CONCURRENCY: String(INSTRUCTION_CONCURRENCY) },
+          },
         );
         // the dump made at os.loadavg(), main thread (-01)
         const dump = readdirSync(dir).find((f) => f.startsWith(`${v}-${r}.`) && f.endsWith('-01'));
@@ -539,13 +550,14 @@ async function instructions(): Promise<void> {
         node: process.version,
         statement: 'SELECT $1::int AS v',
         method:
-          'valgrind --tool=callgrind --separate-threads=yes, node --single-threaded on the compiled library, client ' +
+          'valgrind --tool=callgrind --separate-threads=yes, node --single-threaded --predictable on the compiled ' +
+          'library, one worker, client ' +
           'main thread, user-space instructions between ' +
           'os.hostname() and os.loadavg() around the measured queries',
         queries: n,
         warmupQueries: warm,
         repeats,
-        concurrency: CONCURRENCY,
+        concurrency: INSTRUCTION_CONCURRENCY,
         queriesPerRequest: PER_REQUEST,
         loadAverage: load(),
         variants: result,

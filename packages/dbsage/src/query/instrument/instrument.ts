@@ -115,13 +115,15 @@ export interface InstrumentOptions {
    *   (pool health still counts them); and code that runs in the same callback after a request started (or after
    *   one of its results arrived) counts as that request until the callback's microtasks have run, so two requests
    *   started in one callback are told apart only from their first query on. Use `'als'` or the application's own
-   *   context for those. Cost: a variable read per checkout, one promise reaction and one tick per query result.
+   *   context for those. Cost: a variable read per query, and one promise reaction per query result (plus a tick
+   *   when the code that follows the result makes no query on an idle connection: otherwise pg-pool's own hand-over
+   *   tick ends the context).
    * - `'als'`: dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`: follows every async hop.
    *   On Node < 24 an enabled AsyncLocalStorage runs hooks on every promise and native async resource the process
    *   creates, inside requests or not, and promise code stays slower even after it is disabled again: on 1-row
-   *   local queries, three instrumented processes vs three bare ones, 'als' measured +9.3 % wall / +14.5 % client
-   *   CPU, 'continuation' +6.2 % / +8.1 %, 'none' +3.0 % / +5.6 %, and an application's own AsyncLocalStorage
-   *   without dbsage +4.8 % / +6.6 % (bench/results/instrument.json, load average 1.3–2).
+   *   local queries, twelve instrumented processes vs twelve bare ones, 'als' measured +5.8 % wall / +11.1 % client
+   *   CPU, 'continuation' +2.3 % / +4.3 %, 'none' +3.2 % / +2.6 %, and an application's own AsyncLocalStorage
+   *   without dbsage +9.8 % / +11.5 % (bench/results/instrument.json; the A/A floor of that run −2.2 % / −0.7 %).
    * - an {@link ExternalScope}: the application's own context (its AsyncLocalStorage or framework request
    *   store). dbsage adds no AsyncLocalStorage and no hook; per query it calls `getStore()` and one WeakMap
    *   lookup. A request ends when `runInRequest`'s function settles, when the `middleware()` response finishes,
@@ -140,7 +142,10 @@ export interface InstrumentOptions {
   longCheckoutMillis?: number;
   /** Record the stack of explicit `pool.connect()` checkouts (for long-checkout reports). Default true. */
   captureStacks?: boolean;
-  /** Statements kept per request (older ones are dropped from N+1 analysis). Default 10 000. */
+  /**
+   * Statements kept per request for the N+1 rule: past this many, the older half is dropped (the report still counts
+   * them). Default 10 000.
+   */
   maxEventsPerRequest?: number;
   /** N+1 occurrences kept for {@link Instrumentation.findings}. Default 200. */
   maxRetainedHits?: number;
@@ -174,7 +179,17 @@ interface RequestStore {
   /** Given by the caller, else `request-<id>` (made when reported). */
   name: string | undefined;
   id: number;
-  events: Statement[];
+  /**
+   * The statements it ran, flat: text, params, duration (ms) and rows for each, in order ({@link EVENT_SLOTS} per
+   * statement). Flat, and rows kept only for statements that can be an N+1 parent (only their number for the others),
+   * so that little of each statement
+   * outlives its result: what a request keeps survives young-generation collections while it runs, at a cost that
+   * grows with its length (measured: 4 k instructions per query on 100-query requests when every statement and its
+   * rows were kept).
+   */
+  log: unknown[];
+  /** Statements it ran (its log may hold fewer: see maxEventsPerRequest). */
+  queries: number;
   started: number;
   queryMillis: number;
   /** Its report was made: later queries are not added (a stale 'continuation' context cannot grow it). */
@@ -212,18 +227,12 @@ interface ClientState {
   release: ((err?: unknown) => void) | undefined;
 }
 
-/**
- * One statement: while a `pool.query` is in flight, what its result callback needs; once done, the record of it that
- * its request keeps (turned into a {@link StreamEvent} only if the N+1 rule examines the request).
- */
+/** A `pool.query` in flight: what its result callback needs. */
 class Statement {
   /** pool.query: no idle connection was free when it asked, so its wait is timed (and `start` moves to the checkout). */
   queued = false;
   /** pool.query: the caller's promise, when it passed no callback. */
   resolve: ((value: unknown) => void) | undefined = undefined;
-  durationMillis = 0;
-  /** The rows it returned, when the driver gave them (kept for the N+1 rewrite's link; not the whole result). */
-  rows: Record<string, unknown>[] | null = null;
   constructor(
     readonly store: RequestStore | undefined,
     readonly text: string,
@@ -298,7 +307,8 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   const newStore = (name?: string): RequestStore => ({
     name,
     id: ++requestCounter,
-    events: [],
+    log: [],
+    queries: 0,
     started: performance.now(),
     queryMillis: 0,
     ended: false,
@@ -372,14 +382,30 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   const restorers: (() => void)[] = [];
   void loadParser().catch(() => undefined);
 
-  /** Adds a finished statement to its request (in place: no other allocation on the hot path). */
-  const record = (store: RequestStore, statement: Statement, duration: number, result: unknown): void => {
+  /** Appends a finished statement to its request's log. */
+  const record = (
+    store: RequestStore,
+    text: string,
+    params: readonly unknown[] | null,
+    duration: number,
+    result: unknown,
+  ): void => {
     if (store.ended) return;
     store.queryMillis += duration;
-    statement.durationMillis = duration;
-    statement.rows = (result as { rows?: Record<string, unknown>[] } | undefined)?.rows ?? null;
-    if (store.events.length >= maxEvents) store.events.shift();
-    store.events.push(statement);
+    store.queries++;
+    const log = store.log;
+    const n = log.length;
+    if (n !== 0) {
+      // followed by the same statement: a repeated one, never an N+1 parent, whose rows the rewrite does not need
+      // (their number is kept)
+      if (log[n - EVENT_SLOTS] === text) {
+        const rows = log[n - 1];
+        if (rows !== null && typeof rows === 'object') log[n - 1] = (rows as unknown[]).length;
+      }
+      // over the limit: the older half goes at once (not one shift per query)
+      if (n >= maxEvents * EVENT_SLOTS) log.splice(0, Math.ceil(maxEvents / 2) * EVENT_SLOTS);
+    }
+    log.push(text, params, duration, (result as { rows?: unknown[] } | undefined)?.rows ?? null);
   };
 
   const endRequest = (store: RequestStore): void => {
@@ -390,10 +416,10 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     // the children's total is at most all the request's query time: most requests are ruled out here
     if (
       nPlusOneEnabled &&
-      store.events.length >= (rule.minRepeats ?? DEFAULT_N_PLUS_ONE_RULE.minRepeats) + 1 &&
+      store.queries >= (rule.minRepeats ?? DEFAULT_N_PLUS_ONE_RULE.minRepeats) + 1 &&
       store.queryMillis >= (rule.minTotalMillis ?? DEFAULT_N_PLUS_ONE_RULE.minTotalMillis)
     ) {
-      const events = store.events.map((s) => streamEvent(s, shapes.key(s.text)));
+      const events = streamEvents(store.log, shapes);
       for (const hit of detectInStream(events, rule)) {
         let link: NPlusOneLink | null = null;
         let rewrite: NPlusOneRewrite | null = null;
@@ -427,7 +453,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     }
     options.onRequestEnd?.({
       name,
-      queries: store.events.length,
+      queries: store.queries,
       totalQueryMillis: store.queryMillis,
       durationMillis: performance.now() - store.started,
       nPlusOne: hits,
@@ -531,7 +557,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     err: unknown,
     res: unknown,
   ): void => {
-    record(store, new Statement(store, text, params, t0, undefined), performance.now() - t0, err ? undefined : res);
+    record(store, text, params, performance.now() - t0, err ? undefined : res);
     if (continuation) enter(store);
     cb(err, res);
   };
@@ -598,12 +624,12 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       }
       return (original.call(this, config, values) as Promise<unknown>).then(
         (res) => {
-          record(store, new Statement(store, text, params, t0, undefined), performance.now() - t0, res);
+          record(store, text, params, performance.now() - t0, res);
           if (continuation) enter(store);
           return res;
         },
         (err: unknown) => {
-          record(store, new Statement(store, text, params, t0, undefined), performance.now() - t0, undefined);
+          record(store, text, params, performance.now() - t0, undefined);
           if (continuation) enter(store);
           throw err;
         },
@@ -651,18 +677,14 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       // ones have run): not left pending
       if (pulseClears && executionAsyncId() !== 0) clearCurrent();
       if (store !== undefined) {
-        record(store, q, held, err ? undefined : res);
+        record(store, q.text, q.params, held, err ? undefined : res);
         if (continuation) current = store;
       }
       if (held >= longMillis) addLongCheckout(held, null);
       const cb = q.cb;
-      const resolve = q.resolve;
-      // the request keeps the statement until it ends: not the caller's callback or promise
-      q.cb = undefined;
-      q.resolve = undefined;
       if (cb !== undefined) cb(err, res);
-      else if (err) rejectWithCallerStack(resolve!, err);
-      else resolve!(res);
+      else if (err) rejectWithCallerStack(q.resolve!, err);
+      else q.resolve!(res);
       // queued after the caller's continuation: if that made a pool.query on an idle connection, pg-pool's tick clears
       if (continuation && store !== undefined && !clearArmed) {
         clearArmed = true;
@@ -858,7 +880,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       if (store === undefined) return originalQuery.call(this, query, params, opts);
       const t0 = performance.now();
       return originalQuery.call(this, query, params, opts).then((res) => {
-        record(store, new Statement(store, query, params ?? null, t0, undefined), performance.now() - t0, res);
+        record(store, query, params ?? null, performance.now() - t0, res);
         return res;
       });
     } as PGliteLike['query'];
@@ -868,7 +890,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       if (store === undefined) return originalExec.call(this, query, opts);
       const t0 = performance.now();
       return originalExec.call(this, query, opts).then((res) => {
-        record(store, new Statement(store, query, null, t0, undefined), performance.now() - t0, res[res.length - 1]);
+        record(store, query, null, performance.now() - t0, res[res.length - 1]);
         return res;
       });
     } as PGliteLike['exec'];
@@ -956,17 +978,27 @@ function autoScope(pgPool: boolean): 'continuation' | 'als' {
   return pgPool && major < 24 ? 'continuation' : 'als';
 }
 
-/** The N+1 rule's view of a recorded statement. */
-function streamEvent(s: Statement, fingerprint: string): StreamEvent {
-  const rows = s.rows;
-  return {
-    fingerprint,
-    query: s.text,
-    params: s.params,
-    durationMillis: s.durationMillis,
-    rows,
-    rowCount: rows ? rows.length : null,
-  };
+/** Slots per statement in {@link RequestStore.log}: text, params, duration, rows. */
+const EVENT_SLOTS = 4;
+
+/** The N+1 rule's view of a request's log (made only for requests it examines). */
+function streamEvents(log: readonly unknown[], shapes: ShapeKeyCache): StreamEvent[] {
+  const events: StreamEvent[] = [];
+  for (let i = 0; i < log.length; i += EVENT_SLOTS) {
+    const query = log[i] as string;
+    // the rows, or only their number once they were not needed (see record)
+    const kept = log[i + 3] as Record<string, unknown>[] | number | null;
+    const rows = typeof kept === 'number' ? null : kept;
+    events.push({
+      fingerprint: shapes.key(query),
+      query,
+      params: log[i + 1] as readonly unknown[] | null,
+      durationMillis: log[i + 2] as number,
+      rows,
+      rowCount: typeof kept === 'number' ? kept : rows ? rows.length : null,
+    });
+  }
+  return events;
 }
 
 function safeFingerprint(text: string): string {
