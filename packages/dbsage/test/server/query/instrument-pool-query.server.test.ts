@@ -208,4 +208,31 @@ describe.skipIf(!hasTestPostgres())('instrument(pool): the pool.query path on Po
       }
     });
   });
+
+  it('a long request: the report counts every statement, the N+1 rule sees the newest maxEventsPerRequest at most', async () => {
+    await withPool({ max: 2 }, async (pool) => {
+      const reports: RequestReport[] = [];
+      const hits: unknown[] = [];
+      const inst = instrument(pool, {
+        maxEventsPerRequest: 10,
+        nPlusOne: { minTotalMillis: 0 },
+        onRequestEnd: (r) => reports.push(r),
+        onNPlusOne: (h) => hits.push(h),
+      });
+      try {
+        await inst.runInRequest(async () => {
+          for (let i = 0; i < 25; i++) await pool.query('SELECT $1::int AS v', [i]);
+          // a parent and 6 children within the last 10 kept
+          await pool.query('SELECT g AS id FROM generate_series(1, 6) g');
+          for (let i = 1; i <= 6; i++) await pool.query('SELECT $1::int * 2 AS w', [i]);
+        });
+        expect(reports[0]!.queries).toBe(32);
+        expect(hits).toEqual([
+          expect.objectContaining({ parentQuery: 'SELECT g AS id FROM generate_series(1, 6) g', count: 6 }),
+        ]);
+      } finally {
+        inst.restore();
+      }
+    });
+  });
 });
