@@ -235,4 +235,32 @@ describe.skipIf(!hasTestPostgres())('instrument(pool): the pool.query path on Po
       }
     });
   });
+
+  it("'continuation': the context that pg-pool's hand-over tick ends does not reach another callback's microtasks", async () => {
+    await withPool({ max: 3 }, async (pool) => {
+      const reports: RequestReport[] = [];
+      const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
+      try {
+        await Promise.all([pool.query('SELECT 0'), pool.query('SELECT 0')]); // idle connections
+        let background: Promise<unknown> | undefined;
+        await inst.runInRequest(
+          async () => {
+            await pool.query('SELECT 1');
+            // a query on an idle connection right after a result: pg-pool's own tick ends the context; then another
+            // callback's microtasks query while this request waits for a slow statement
+            const slow = pool.query('SELECT pg_sleep(0.05)');
+            background = new Promise((resolve) =>
+              setImmediate(() => void Promise.resolve().then(() => resolve(pool.query('SELECT 99')))),
+            );
+            await slow;
+            await background;
+          },
+          { name: 'GET /slow' },
+        );
+        expect(reports).toEqual([expect.objectContaining({ name: 'GET /slow', queries: 2 })]);
+      } finally {
+        inst.restore();
+      }
+    });
+  });
 });
