@@ -46,7 +46,12 @@ async function child(variant, url) {
   let scope = (fn) => fn();
   let restore = () => undefined;
   let paired;
-  if (variant !== 'bare' && variant !== 'bare-b') {
+  if (variant === 'loaded') {
+    // a control: dbsage and its SQL parser loaded, nothing instrumented (what the library's presence costs)
+    const { loadParser } = await import('../../packages/dbsage/dist/sql/parser.js');
+    await import(LIBRARY);
+    await loadParser();
+  } else if (variant !== 'bare' && variant !== 'bare-b') {
     // imported only here: the bare processes do not even load dbsage
     const { instrument } = await import(LIBRARY);
     const callbacks = {

@@ -13,6 +13,7 @@
  *   external      app-als plus instrument(pool, { scope: appAls }): dbsage reuses the application's context
  *   paired        ONE process with two identical pools, one bare, one instrumented with the defaults for the process's
  *                 life; their turns back to back (order alternating)
+ *   loaded        dbsage imported and its SQL parser loaded, nothing instrumented: what the library's presence costs
  *
  * Why separate processes: once an AsyncLocalStorage (any async hook) has been enabled in a Node 20 process,
  * promise-heavy code stays slower after it is disabled again (measured ≈ +17 % on a plain await loop), so a
@@ -23,8 +24,8 @@
  * percent for the whole run (which CPU and which PostgreSQL backends they share, heap and code layout); with one
  * process per variant that offset was as large as the effect (A/A +3.1 % wall with default at +9.8 %). Here every
  * variant runs in PROCESSES processes, each process one turn per round, and a variant's round figure is the mean of
- * its turns, so the offsets average out; and the rounds are split between BENCH_GENERATIONS (4) generations of fresh
- * processes (each warmed up), so that every variant is measured in PROCESSES × GENERATIONS = 12 processes: with 3
+ * its turns, so the offsets average out; and the rounds are split between BENCH_GENERATIONS (8) generations of fresh
+ * processes (each warmed up), so that every variant is measured in PROCESSES × GENERATIONS = 24 processes: with 3
  * processes for the whole run, one process's offset (seen from -8 % to +12 % in CPU) still moved a variant's figure by
  * several points between runs. The lines "process offsets" give each variant's range over its processes, and
  * bare-b vs bare is the remaining A/A floor. Every process runs one turn per round because the time a process
@@ -57,7 +58,7 @@
  * listed; it is blind to cache misses and to kernel time (the socket writes and reads, about 40 % of the client's CPU,
  * which instrument() does not change).
  *
- *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_PROCESSES=3 BENCH_GENERATIONS=4
+ *   npm run bench:instrument   (BENCH_QUERIES=100000 BENCH_ROUND_QUERIES=250 BENCH_PROCESSES=3 BENCH_GENERATIONS=8
  *                               BENCH_CONCURRENCY=8 BENCH_PER_REQUEST=10)
  *   BENCH_VARIANTS=bare,default,bare-b npm run bench:instrument   (a subset; bare is always included)
  *   npm run bench:instrument -- --instructions   (valgrind; BENCH_INSTRUCTION_QUERIES=8000, _WARMUP=4000, _REPEATS=2)
@@ -81,8 +82,18 @@ const ROUNDS = Math.max(1, Math.round(QUERIES / (ROUND_QUERIES * PROCESSES)));
  * every variant is measured in PROCESSES × GENERATIONS processes in all and a process's lasting offset (its CPU, its
  * PostgreSQL backends, its heap layout: several percent either way) weighs 1 / (PROCESSES × GENERATIONS).
  */
-const GENERATIONS = Math.max(1, Math.min(ROUNDS, Number(process.env.BENCH_GENERATIONS ?? 4)));
-const ALL_VARIANTS = ['bare', 'bare-b', 'default', 'als', 'scope-none', 'app-als', 'external', 'paired'] as const;
+const GENERATIONS = Math.max(1, Math.min(ROUNDS, Number(process.env.BENCH_GENERATIONS ?? 8)));
+const ALL_VARIANTS = [
+  'bare',
+  'bare-b',
+  'default',
+  'als',
+  'scope-none',
+  'app-als',
+  'external',
+  'paired',
+  'loaded',
+] as const;
 /**
  * Variants measured in PROCESSES separate processes each, so that one process's offset does not decide them: all of
  * them, so that every process runs one turn per round (a process that ran three turns per round, less idle between
