@@ -144,7 +144,7 @@ export interface InstrumentOptions {
   /** Record the stack of explicit `pool.connect()` checkouts (for long-checkout reports). Default true. */
   captureStacks?: boolean;
   /**
-   * Statements kept per request for the N+1 rule: past this many, the older half is dropped (the report still counts
+   * PendingQuerys kept per request for the N+1 rule: past this many, the older half is dropped (the report still counts
    * them). Default 10 000.
    */
   maxEventsPerRequest?: number;
@@ -183,13 +183,11 @@ interface RequestStore {
   /**
    * The statements it ran, flat: text, params, duration (ms) and rows for each, in order ({@link EVENT_SLOTS} per
    * statement). Flat, and rows kept only for statements that can be an N+1 parent (only their number for the others),
-   * so that little of each statement
-   * outlives its result: what a request keeps survives young-generation collections while it runs, at a cost that
-   * grows with its length (measured: 4 k instructions per query on 100-query requests when every statement and its
-   * rows were kept).
+   * so that little of each statement outlives its result: what a request keeps survives young-generation collections
+   * while it runs.
    */
   log: unknown[];
-  /** Statements it ran (its log may hold fewer: see maxEventsPerRequest). */
+  /** PendingQuerys it ran (its log may hold fewer: see maxEventsPerRequest). */
   queries: number;
   started: number;
   queryMillis: number;
@@ -229,7 +227,7 @@ interface ClientState {
 }
 
 /** A `pool.query` in flight: what its result callback needs. */
-class Statement {
+class PendingQuery {
   /** pool.query: no idle connection was free when it asked, so its wait is timed (and `start` moves to the checkout). */
   queued = false;
   /** pool.query: the caller's promise, when it passed no callback. */
@@ -286,7 +284,8 @@ function isPool(target: unknown): target is PgPoolLike {
  * pg-pool its own result callback, and makes the one promise the caller awaits (pg-pool would make two: its own and a
  * `catch()` that rewrites an error's stack; dbsage does that on the error path only). Per query: two clock reads (three
  * when it waits for a connection), one small object and one closure, the statement appended to its request, and in
- * 'continuation' mode one promise reaction and one tick. Connections that `pool.query` checks out are not touched;
+ * 'continuation' mode one promise reaction (and a tick when pg-pool's own hand-over tick cannot end the request's
+ * context). Connections that `pool.query` checks out are not touched;
  * clients checked out by `pool.connect()` get a `query` wrapper (once) and a timed `release` (per checkout).
  */
 export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentOptions = {}): Instrumentation {
@@ -649,7 +648,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   if (isPool(target)) {
     const pool = target;
     /** Set by the pool.query wrapper around its call of pg-pool's query: the `connect()` inside it is that query's. */
-    let asking: Statement | undefined;
+    let asking: PendingQuery | undefined;
     /**
      * Samples the peaks after a checkout was asked for or made. Asks that idle connections will serve on the next tick
      * (pg-pool queues them too) count as active, not waiting.
@@ -670,7 +669,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       return now;
     };
     /** The result of a `pool.query`: recorded, the request made current, then the caller's callback or promise. */
-    const finish = (q: Statement, err: unknown, res: unknown): void => {
+    const finish = (q: PendingQuery, err: unknown, res: unknown): void => {
       const end = performance.now();
       const held = end - q.start;
       const store = q.store;
@@ -702,11 +701,11 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
     // pg-pool's hand-over of an idle connection (a tick it schedules in connect()): it clears the continuation's
     // request when a result's microtasks made a query (see pulseClears). Only from a tick (an async id), never when
     // a release calls it synchronously inside those microtasks.
-    const pool_ = pool as PgPoolLike & { _pulseQueue?: () => unknown; ending?: boolean };
-    const originalPulse = pool_._pulseQueue;
+    const internals = pool as PgPoolLike & { _pulseQueue?: () => unknown; ending?: boolean };
+    const originalPulse = internals._pulseQueue;
     const pulseTick = continuation && typeof originalPulse === 'function';
     if (pulseTick) {
-      pool_._pulseQueue = function (this: unknown) {
+      internals._pulseQueue = function (this: unknown) {
         if (pulseClears && executionAsyncId() !== 0) clearCurrent();
         return originalPulse.call(this);
       };
@@ -807,7 +806,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       const t0 = performance.now();
       const idle = pool.idleCount;
       const waiting = pool.waitingCount;
-      const q = new Statement(
+      const q = new PendingQuery(
         store,
         store === undefined ? '' : typeof text === 'string' ? text : text.text,
         store === undefined ? null : (values ?? (typeof text === 'string' ? undefined : text.values) ?? null),
@@ -816,10 +815,10 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       );
       if (idle > waiting) {
         // an idle connection is free for this query: pg-pool hands it over on the next tick
-        if (current !== undefined && pulseTick && pool_.ending !== true && executionAsyncId() === 0) pulseClears = true;
+        if (current !== undefined && pulseTick && internals.ending !== true && executionAsyncId() === 0) {
+          pulseClears = true;
+        }
         wait.addZero();
-        const active = pool.totalCount - idle + waiting + 1;
-        if (active > peakActive) peakActive = active;
       } else q.queued = true;
       let promise: Promise<unknown> | undefined;
       if (q.cb === undefined) {
@@ -834,13 +833,13 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       } finally {
         asking = undefined;
       }
-      if (q.queued) sample();
+      sample();
       return promise;
     };
     restorers.push(() => {
       pool.connect = originalConnect;
       pool.query = originalQuery;
-      if (pulseTick) pool_._pulseQueue = originalPulse;
+      if (pulseTick) internals._pulseQueue = originalPulse;
       pool.removeListener('remove', onRemove);
     });
     stats = () => {
