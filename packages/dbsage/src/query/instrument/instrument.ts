@@ -121,9 +121,9 @@ export interface InstrumentOptions {
    * - `'als'`: dbsage's own AsyncLocalStorage, entered by `runInRequest`/`middleware`: follows every async hop.
    *   On Node < 24 an enabled AsyncLocalStorage runs hooks on every promise and native async resource the process
    *   creates, inside requests or not, and promise code stays slower even after it is disabled again: on 1-row
-   *   local queries, 24 instrumented processes vs 24 bare ones, 'als' measured +3.8 % wall / +9.5 % client CPU,
-   *   'continuation' −0.4 % / +4.2 %, 'none' +1.6 % / +3.7 %, and an application's own AsyncLocalStorage without
-   *   dbsage −0.2 % / +5.7 % (bench/results/instrument.json, A/A floor +0.4 % / +0.7 %; run-to-run spread of a few
+   *   local queries, 24 instrumented processes vs 24 bare ones, 'als' measured −1.4 % wall / +7.2 % client CPU,
+   *   'continuation' +3.4 % / +3.9 %, 'none' +0.5 % / +4.3 %, and an application's own AsyncLocalStorage without
+   *   dbsage −0.4 % / +4.8 % (bench/results/instrument.json, A/A floor −1.1 % / +0.6 %; run-to-run spread of a few
    *   points, see bench/instrument/README.md).
    * - an {@link ExternalScope}: the application's own context (its AsyncLocalStorage or framework request
    *   store). dbsage adds no AsyncLocalStorage and no hook; per query it calls `getStore()` and one WeakMap
