@@ -318,7 +318,8 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
    * meanwhile (the awaits of the request code that follow) have run, and cleared before any other callback runs:
    * a microtask queued at `enter` schedules a tick, and Node runs ticks only once the microtask queue is empty,
    * before it returns to the event loop. (`executionAsyncId()` cannot tell: Node pops the callback's id before
-   * draining its microtasks.) One settled-promise reaction and one tick per query result.
+   * draining its microtasks.) One settled-promise reaction per query result, and a tick unless pg-pool's own
+   * hand-over tick does the clearing (see pulseClears).
    */
   let current: RequestStore | undefined;
   let clearArmed = false;
@@ -338,12 +339,16 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
   };
   // then() on a settled promise queues a microtask more cheaply than queueMicrotask (which makes an AsyncResource)
   const settled = Promise.resolve();
-  const enter = (store: RequestStore): void => {
-    current = store;
+  /** Makes sure `current` is cleared once the microtasks queued so far (and those they queue) have run. */
+  const armClear = (): void => {
     if (!clearArmed) {
       clearArmed = true;
       void settled.then(armClearUnlessPulse);
     }
+  };
+  const enter = (store: RequestStore): void => {
+    current = store;
+    armClear();
   };
   const continuationStore = (): RequestStore | undefined =>
     current !== undefined && !current.ended ? current : undefined;
@@ -502,10 +507,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
           return fn();
         } finally {
           // unless its first query (made in microtasks, on an idle connection) left the clear to pg-pool's tick
-          if (!pulseClears && !clearArmed) {
-            clearArmed = true;
-            void settled.then(armClearUnlessPulse);
-          }
+          if (!pulseClears) armClear();
         }
       });
     }
@@ -686,10 +688,7 @@ export function instrument(target: PgPoolLike | PGliteLike, options: InstrumentO
       else if (err) rejectWithCallerStack(q.resolve!, err);
       else q.resolve!(res);
       // queued after the caller's continuation: if that made a pool.query on an idle connection, pg-pool's tick clears
-      if (continuation && store !== undefined && !clearArmed) {
-        clearArmed = true;
-        void settled.then(armClearUnlessPulse);
-      }
+      if (continuation && store !== undefined) armClear();
     };
     const onRemove = (client: WrappedClient) => {
       const state = client[STATE];

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, hasTestPostgres, type TestDatabase } from '../../../../../test/support/pg-database.js';
-import { instrument, type RequestReport } from '../../../src/instrument.js';
+import { type Instrumentation, instrument, type RequestReport } from '../../../src/instrument.js';
 
 /**
  * `pool.query` under instrument() goes through dbsage's own result callback and promise (pg-pool's promise and its
@@ -155,60 +155,6 @@ describe.skipIf(!hasTestPostgres())('instrument(pool): the pool.query path on Po
     });
   });
 
-  it("'continuation': a request that awaits other I/O after a result lends its context to nothing else", async () => {
-    await withPool({ max: 3 }, async (pool) => {
-      const reports: RequestReport[] = [];
-      const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
-      try {
-        let background: Promise<unknown> | undefined;
-        await inst.runInRequest(
-          async () => {
-            await pool.query('SELECT 1');
-            // another callback's microtasks query while this request waits for a timer: not this request's
-            background = new Promise((resolve) =>
-              setImmediate(() => void Promise.resolve().then(() => resolve(pool.query('SELECT 99')))),
-            );
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            await background;
-          },
-          { name: 'GET /waits' },
-        );
-        expect(reports).toEqual([expect.objectContaining({ name: 'GET /waits', queries: 1 })]);
-        expect(inst.stats().queries).toBe(2);
-      } finally {
-        inst.restore();
-      }
-    });
-  });
-
-  it("'continuation': a release in a result's microtasks does not end the request's context early", async () => {
-    await withPool({ max: 3 }, async (pool) => {
-      const reports: RequestReport[] = [];
-      const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
-      try {
-        // two connections open: one for the checkout, one idle for the pool.query made before the release
-        await Promise.all([pool.query('SELECT 0'), pool.query('SELECT 0')]);
-        expect(pool.idleCount).toBe(2);
-        await inst.runInRequest(
-          async () => {
-            const client = await pool.connect();
-            await client.query('SELECT 1');
-            // pool.query on an idle connection, then a release (pg-pool runs its queue synchronously), then another
-            const a = pool.query('SELECT 2');
-            client.release();
-            const b = pool.query('SELECT 3');
-            await Promise.all([a, b]);
-            await pool.query('SELECT 4');
-          },
-          { name: 'GET /mixed' },
-        );
-        expect(reports).toEqual([expect.objectContaining({ name: 'GET /mixed', queries: 4 })]);
-      } finally {
-        inst.restore();
-      }
-    });
-  });
-
   it('a long request: the report counts every statement, the N+1 rule sees the newest maxEventsPerRequest at most', async () => {
     await withPool({ max: 2 }, async (pool) => {
       const reports: RequestReport[] = [];
@@ -236,31 +182,81 @@ describe.skipIf(!hasTestPostgres())('instrument(pool): the pool.query path on Po
     });
   });
 
-  it("'continuation': the context that pg-pool's hand-over tick ends does not reach another callback's microtasks", async () => {
+  /** A pool of 3 instrumented in 'continuation' mode, with the request reports collected. */
+  async function withContinuation(
+    run: (pool: pg.Pool, inst: Instrumentation, reports: RequestReport[]) => Promise<void>,
+  ) {
     await withPool({ max: 3 }, async (pool) => {
       const reports: RequestReport[] = [];
       const inst = instrument(pool, { scope: 'continuation', onRequestEnd: (r) => reports.push(r) });
       try {
-        await Promise.all([pool.query('SELECT 0'), pool.query('SELECT 0')]); // idle connections
-        let background: Promise<unknown> | undefined;
-        await inst.runInRequest(
-          async () => {
-            await pool.query('SELECT 1');
-            // a query on an idle connection right after a result: pg-pool's own tick ends the context; then another
-            // callback's microtasks query while this request waits for a slow statement
-            const slow = pool.query('SELECT pg_sleep(0.05)');
-            background = new Promise((resolve) =>
-              setImmediate(() => void Promise.resolve().then(() => resolve(pool.query('SELECT 99')))),
-            );
-            await slow;
-            await background;
-          },
-          { name: 'GET /slow' },
-        );
-        expect(reports).toEqual([expect.objectContaining({ name: 'GET /slow', queries: 2 })]);
+        await run(pool, inst, reports);
       } finally {
         inst.restore();
       }
+    });
+  }
+
+  /** A query made by another callback (an immediate), from that callback's microtasks. */
+  function queryFromAnotherCallback(pool: pg.Pool, text: string): Promise<unknown> {
+    return new Promise((resolve) => setImmediate(() => void Promise.resolve().then(() => resolve(pool.query(text)))));
+  }
+
+  it("'continuation': a request that awaits other I/O after a result lends its context to nothing else", async () => {
+    await withContinuation(async (pool, inst, reports) => {
+      await inst.runInRequest(
+        async () => {
+          await pool.query('SELECT 1');
+          // another callback's microtasks query while this request waits for a timer: not this request's
+          const background = queryFromAnotherCallback(pool, 'SELECT 99');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await background;
+        },
+        { name: 'GET /waits' },
+      );
+      expect(reports).toEqual([expect.objectContaining({ name: 'GET /waits', queries: 1 })]);
+      expect(inst.stats().queries).toBe(2);
+    });
+  });
+
+  it("'continuation': a release in a result's microtasks does not end the request's context early", async () => {
+    await withContinuation(async (pool, inst, reports) => {
+      // two connections open: one for the checkout, one idle for the pool.query made before the release
+      await Promise.all([pool.query('SELECT 0'), pool.query('SELECT 0')]);
+      expect(pool.idleCount).toBe(2);
+      await inst.runInRequest(
+        async () => {
+          const client = await pool.connect();
+          await client.query('SELECT 1');
+          // pool.query on an idle connection, then a release (pg-pool runs its queue synchronously), then another
+          const a = pool.query('SELECT 2');
+          client.release();
+          const b = pool.query('SELECT 3');
+          await Promise.all([a, b]);
+          await pool.query('SELECT 4');
+        },
+        { name: 'GET /mixed' },
+      );
+      expect(reports).toEqual([expect.objectContaining({ name: 'GET /mixed', queries: 4 })]);
+    });
+  });
+
+  it("'continuation': the context that pg-pool's hand-over tick ends does not reach another callback's microtasks", async () => {
+    await withContinuation(async (pool, inst, reports) => {
+      await Promise.all([pool.query('SELECT 0'), pool.query('SELECT 0')]); // idle connections
+      await inst.runInRequest(
+        async () => {
+          await pool.query('SELECT 1');
+          // a query on an idle connection right after a result: pg-pool's own tick ends the context; then another
+          // callback's microtasks query while this request waits for a slow statement
+          const slow = pool.query('SELECT pg_sleep(0.05)');
+          const background = queryFromAnotherCallback(pool, 'SELECT 99');
+          await slow;
+          await background;
+        },
+        { name: 'GET /slow' },
+      );
+      expect(reports).toEqual([expect.objectContaining({ name: 'GET /slow', queries: 2 })]);
     });
   });
 });
